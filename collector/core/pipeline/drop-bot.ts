@@ -1,0 +1,18 @@
+/**
+ * @module Recognises bots, crawlers and automation from the User-Agent, so that they are dropped.
+ */
+import { isbot } from 'isbot';
+
+/**
+ * isbot lists crawlers that announce themselves; these are headless browsers, test
+ * runners and HTTP libraries, which look like a browser or nothing at all.
+ */
+const AUTOMATION =
+  /HeadlessChrome|PhantomJS|Electron\/|Playwright|Puppeteer|Selenium|webdriver|Cypress|Lighthouse|curl\/|wget\/|python-requests|node-fetch|axios\//i;
+
+/** Shorter than any real browser's UA; empty is the usual case. */
+const MIN_UA_LENGTH = 10;
+
+export function isBotUserAgent(ua: string): boolean {
+  return ua.trim().length < MIN_UA_LENGTH || AUTOMATION.test(ua) || isbot(ua);
+}

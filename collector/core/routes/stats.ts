@@ -1,0 +1,147 @@
+/**
+ * @module The stats API and CSV export: `GET /api/stats/*`, `GET /api/export`.
+ */
+import { type Context, Hono } from 'hono';
+import type { AppDeps } from '../app.ts';
+import { readerFor } from '../auth.ts';
+import { BREAKDOWN_DIMENSIONS, type BreakdownDimension, dimensionKind } from '../dimensions.ts';
+import { exportCsv } from '../stats/csv.ts';
+import { aggregateMetrics, breakdownMetrics } from '../stats/metrics.ts';
+import { countersByValue, type Filter, type Interval, timeseries, totals } from '../stats/query.ts';
+import { parseRange, type StatsRange } from '../stats/range.ts';
+import type { Site } from '../store.ts';
+
+const REALTIME_MS = 5 * 60 * 1000;
+
+class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 401 | 403 | 404 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export function statsRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof BadRequest) return c.json({ error: error.message }, error.status);
+    throw error;
+  });
+
+  app.get('/api/stats/aggregate', async (c) => {
+    const { site, range, filter } = await statsRequest(c, deps);
+    const dim = filter?.dim ?? 'total';
+    const counters = await totals(deps.store, site, range, dim, filter?.value);
+    return c.json(aggregateMetrics(counters, dimensionKind(dim)));
+  });
+
+  app.get('/api/stats/timeseries', async (c) => {
+    const { site, range, filter } = await statsRequest(c, deps);
+    const interval = parseInterval(c.req.query('interval'), range);
+    const dim = filter?.dim ?? 'total';
+    const series = await timeseries(deps.store, site, range, interval, dim, filter?.value);
+    return c.json(
+      series.map((point) => ({ time: point.label, ...aggregateMetrics(point.counters, dimensionKind(dim)) })),
+    );
+  });
+
+  app.get('/api/stats/breakdown', async (c) => {
+    const { site, range, filter } = await statsRequest(c, deps);
+    const by = parseDimension(c.req.query('by'), 'by');
+    const limit = parseLimit(c.req.query('limit'));
+    if (filter && filter.dim !== by) {
+      throw new BadRequest(
+        `"filter" on ${filter.dim} cannot narrow a breakdown by ${by}: rollups are kept per single dimension`,
+      );
+    }
+    const rows = await countersByValue(deps.store, site, range, by, filter?.value, true);
+    const kind = dimensionKind(by);
+    const sorted = [...rows]
+      .sort(
+        ([va, a], [vb, b]) =>
+          b.visitors - a.visitors || b.pageviews + b.events - (a.pageviews + a.events) || (va < vb ? -1 : 1),
+      )
+      .slice(0, limit);
+    return c.json(sorted.map(([value, counters]) => breakdownMetrics(value, counters, kind)));
+  });
+
+  app.get('/api/stats/dropped', async (c) => {
+    const { site, range } = await statsRequest(c, deps);
+    return c.json(await deps.store.dropped(site.id, range.fromBucket, range.toBucket));
+  });
+
+  app.get('/api/stats/realtime', async (c) => {
+    const site = await authorisedSite(c, deps);
+    return c.json({ visitors: await deps.store.liveVisitors(site.id, deps.clock() - REALTIME_MS) });
+  });
+
+  app.get('/api/export', async (c) => {
+    const { site, range, filter } = await statsRequest(c, deps);
+    const interval = c.req.query('interval') ?? 'hour';
+    if (interval !== 'hour' && interval !== 'day') throw new BadRequest('"interval" must be hour or day');
+    const csv = await exportCsv(deps.store, site, range, interval, filter);
+    c.header('Content-Disposition', `attachment; filename="glimt-${site.domain}.csv"`);
+    return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  });
+
+  return app;
+}
+
+async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
+  const reader = await readerFor(deps.store, c.req.header('authorization'));
+  if (!reader) throw new BadRequest('a valid "Authorization: Bearer <token>" header is required', 401);
+  const domain = c.req.query('site');
+  if (!domain) throw new BadRequest('"site" is required');
+  const site = await deps.sites.find(domain.toLowerCase());
+  if (!site) throw new BadRequest(`"site": ${JSON.stringify(domain)} is not a registered site`, 404);
+  if (reader.kind === 'share' && reader.siteId !== site.id) {
+    throw new BadRequest(`this share token does not grant access to ${site.domain}`, 403);
+  }
+  return site;
+}
+
+async function statsRequest(
+  c: Context,
+  deps: AppDeps,
+): Promise<{ site: Site; range: StatsRange; filter?: Filter }> {
+  const site = await authorisedSite(c, deps);
+  const range = parseRange(c.req.query('from'), c.req.query('to'), site.timezone);
+  if (typeof range === 'string') throw new BadRequest(range);
+  const filters = c.req.queries('filter') ?? [];
+  if (filters.length > 1) throw new BadRequest('"filter": only one filter at a time is supported');
+  const filter = filters[0] === undefined ? undefined : parseFilter(filters[0]);
+  return filter ? { site, range, filter } : { site, range };
+}
+
+function parseFilter(text: string): Filter {
+  const at = text.indexOf(':');
+  if (at <= 0) throw new BadRequest('"filter" must be dimension:value');
+  const dim = parseDimension(text.slice(0, at), 'filter');
+  return { dim, value: text.slice(at + 1) };
+}
+
+function parseDimension(text: string | undefined, field: string): BreakdownDimension {
+  if (!text) throw new BadRequest(`"${field}" is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}`);
+  if (!(BREAKDOWN_DIMENSIONS as readonly string[]).includes(text)) {
+    throw new BadRequest(
+      `"${field}": ${JSON.stringify(text)} is not one of ${BREAKDOWN_DIMENSIONS.join(', ')}`,
+    );
+  }
+  return text as BreakdownDimension;
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return 10;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new BadRequest('"limit" must be an integer from 1 to 1000');
+  return limit;
+}
+
+function parseInterval(text: string | undefined, range: StatsRange): Interval {
+  if (text === undefined) return range.toDay - range.fromDay + 1 <= 2 ? 'hour' : 'day';
+  if (text === 'hour' || text === 'day' || text === 'month') return text;
+  throw new BadRequest('"interval" must be hour, day or month');
+}

@@ -1,0 +1,77 @@
+/**
+ * @module Stored counters → the API's metrics, per kind of dimension.
+ *
+ * Rates are fractions 0–1 rounded to 4 places; durations are seconds rounded to
+ * 0.1. A metric that does not apply to a dimension is absent (CONTRACT.md).
+ */
+import type { Counters, DimensionKind } from '../dimensions.ts';
+
+export interface AggregateMetrics {
+  visitors: number;
+  visits: number | null;
+  pageviews: number | null;
+  bounce_rate: number | null;
+  visit_duration: number | null;
+  views_per_visit: number | null;
+  events?: number;
+}
+
+const ratio = (a: number, b: number, places: number) => (b === 0 ? 0 : round(a / b, places));
+const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
+
+export function bounceRate(c: Counters): number {
+  return ratio(c.bounces, c.visits, 4);
+}
+export function visitDuration(c: Counters): number {
+  return ratio(c.duration_ms / 1000, c.visits, 1);
+}
+
+/** The aggregate's fixed shape; fields that the (filtered) dimension cannot answer are null. */
+export function aggregateMetrics(c: Counters, kind: DimensionKind): AggregateMetrics {
+  const visit = kind === 'visit' || kind === 'entry_exit';
+  return {
+    visitors: c.visitors,
+    visits: visit ? c.visits : null,
+    pageviews: kind === 'visit' || kind === 'page' ? c.pageviews : null,
+    bounce_rate: visit ? bounceRate(c) : null,
+    visit_duration: visit ? visitDuration(c) : null,
+    views_per_visit: kind === 'visit' ? ratio(c.pageviews, c.visits, 2) : null,
+    ...(kind === 'event' ? { events: c.events } : {}),
+  };
+}
+
+/** One breakdown row: `value`, `visitors`, then the metrics of that dimension. */
+export function breakdownMetrics(
+  value: string,
+  c: Counters,
+  kind: DimensionKind,
+): Record<string, string | number> {
+  switch (kind) {
+    case 'visit':
+      return {
+        value,
+        visitors: c.visitors,
+        visits: c.visits,
+        pageviews: c.pageviews,
+        bounce_rate: bounceRate(c),
+        visit_duration: visitDuration(c),
+      };
+    case 'entry_exit':
+      return {
+        value,
+        visitors: c.visitors,
+        visits: c.visits,
+        bounce_rate: bounceRate(c),
+        visit_duration: visitDuration(c),
+      };
+    case 'page':
+      return {
+        value,
+        visitors: c.visitors,
+        pageviews: c.pageviews,
+        time_on_page: ratio(c.engaged_ms / 1000, c.pageviews, 1),
+      };
+    case 'event':
+      return { value, visitors: c.visitors, events: c.events };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * @module The store port: everything the core asks of storage.
+ *
+ * Implemented by `collector/sqlite` (Node, better-sqlite3) and, on the edge, by D1.
+ * Asynchronous because D1 is; the SQLite adapter answers with settled promises.
+ * The same contract suite (`test/contract/store.contract.ts`) runs against each.
+ */
+import type { BatchResult } from './aggregate/aggregate-batch.ts';
+import type { VisitorState } from './aggregate/visitor-state.ts';
+import type { Counters } from './dimensions.ts';
+
+export interface Site {
+  id: number;
+  domain: string;
+  /** IANA zone: days, salts and day-grain rollups follow its midnight. */
+  timezone: string;
+  /** Drop events that carry `Sec-GPC: 1` or `DNT: 1`. On by default. */
+  honourOptOut: boolean;
+  /** Rollups older than this are deleted by the maintenance job. */
+  retentionMonths: number;
+}
+
+export type SiteOptions = Partial<Omit<Site, 'id' | 'domain'>>;
+
+export type Grain = 'hour' | 'day';
+
+export interface RollupQuery {
+  siteId: number;
+  grain: Grain;
+  dim: number;
+  /** Inclusive bounds: bucket seconds (`hour`) or day numbers (`day`). */
+  from: number;
+  to: number;
+  /** Only this value of `dim`. */
+  value?: string;
+  /** One row per dimension value, per bucket/day, per both, or one row for the lot. */
+  groupBy: 'value' | 'time' | 'value_time' | 'all';
+}
+
+export interface RollupRow extends Counters {
+  /** The dimension value ('' unless grouped by value). */
+  value: string;
+  /** The bucket or day (0 unless grouped by time). */
+  time: number;
+}
+
+export interface TokenRecord {
+  kind: 'admin' | 'share';
+  /** For share tokens: the one site it may read. */
+  siteId: number | null;
+}
+
+export interface Store {
+  listSites(): Promise<Site[]>;
+  addSite(domain: string, options: SiteOptions): Promise<Site>;
+  updateSite(domain: string, options: SiteOptions): Promise<Site | undefined>;
+  removeSite(domain: string): Promise<boolean>;
+
+  /** Tokens are stored only as SHA-256 hashes. */
+  addToken(hash: string, record: TokenRecord): Promise<void>;
+  findToken(hash: string): Promise<TokenRecord | undefined>;
+  hasAdminToken(): Promise<boolean>;
+
+  /** The salt of (site, day): `candidate` is stored unless another writer stored one first. */
+  salt(siteId: number, day: number, candidate: Uint8Array): Promise<Uint8Array>;
+
+  loadVisitors(hashes: readonly string[]): Promise<Map<string, VisitorState>>;
+  /** Writes a batch's deltas, drops and states in one transaction. */
+  commit(batch: BatchResult, now: number): Promise<void>;
+
+  rollup(query: RollupQuery): Promise<RollupRow[]>;
+  dropped(
+    siteId: number,
+    fromBucket: number,
+    toBucket: number,
+  ): Promise<{ reason: string; events: number }[]>;
+  /** Visitors whose latest event is at or after `sinceMs`. */
+  liveVisitors(siteId: number, sinceMs: number): Promise<number>;
+
+  /** Destroys salts and visitor states of days before `day`, and rollups before the retention limits. */
+  purge(siteId: number, beforeDay: number, keepBucketsFrom: number, keepDaysFrom: number): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+/**
+ * @module The maintenance job: salt rotation clean-up and retention, once a minute.
+ *
+ * At each site's local midnight the previous day's salt and visitor states are deleted
+ * (in storage with `secure_delete`, then the WAL is checkpointed and truncated so no old
+ * page lingers there), and forgotten in memory. Rollups older than the site's retention
+ * are deleted too.
+ */
+import type { GroupCommitter } from '../core/commit/group-commit.ts';
+import type { Salts } from '../core/pipeline/salts.ts';
+import type { Clock } from '../core/ports.ts';
+import type { SiteRegistry } from '../core/sites.ts';
+import { dayStart, localTime } from '../core/time/zone.ts';
+import type { SqliteStore } from '../sqlite/sqlite-store.ts';
+
+const EVERY_MS = 60_000;
+
+export interface MaintenanceDeps {
+  store: SqliteStore;
+  sites: SiteRegistry;
+  salts: Salts;
+  committer: GroupCommitter;
+  clock: Clock;
+}
+
+export class Maintenance {
+  readonly #deps: MaintenanceDeps;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(deps: MaintenanceDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.run(), EVERY_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async run(): Promise<void> {
+    const { store, sites, salts, committer, clock } = this.#deps;
+    await sites.reload();
+    const now = clock();
+    for (const site of sites.all()) {
+      const today = localTime(site.timezone, now).day;
+      const keepDaysFrom = retentionStartDay(today, site.retentionMonths);
+      await store.purge(site.id, today, dayStart(site.timezone, keepDaysFrom), keepDaysFrom);
+      salts.forgetBefore(site.id, today);
+      committer.forgetBefore(site.id, today);
+    }
+    store.checkpoint();
+  }
+}
+
+/** The first local day kept: the same day-of-month `months` months back. */
+export function retentionStartDay(today: number, months: number): number {
+  const date = new Date(today * 86_400_000);
+  date.setUTCMonth(date.getUTCMonth() - months);
+  return Math.floor(date.getTime() / 86_400_000);
+}

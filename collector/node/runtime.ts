@@ -1,0 +1,68 @@
+/**
+ * @module The Node runtime adapter: builds the ports and the app around one SQLite store.
+ */
+import { createHmac } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Hono } from 'hono';
+import { createApp } from '../core/app.ts';
+import { type GroupCommitOptions, GroupCommitter } from '../core/commit/group-commit.ts';
+import type { Config } from '../core/config.ts';
+import { noCountry } from '../core/pipeline/lookup-country.ts';
+import { Salts } from '../core/pipeline/salts.ts';
+import type { Clock, KeyedHash } from '../core/ports.ts';
+import { SiteRegistry } from '../core/sites.ts';
+import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
+import { loadCountryDataset } from './geo-dataset.ts';
+import { Maintenance } from './maintenance.ts';
+
+export const hmacSha256: KeyedHash = (key, message) =>
+  createHmac('sha256', key).update(message).digest('hex');
+
+export interface NodeRuntime {
+  app: Hono;
+  store: SqliteStore;
+  committer: GroupCommitter;
+  sites: SiteRegistry;
+  salts: Salts;
+  maintenance: Maintenance;
+  close(): Promise<void>;
+}
+
+export async function createNodeRuntime(
+  config: Config,
+  options: { clock?: Clock; log?: (line: string) => void; commit?: Partial<GroupCommitOptions> } = {},
+): Promise<NodeRuntime> {
+  const clock = options.clock ?? Date.now;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const store = openSqliteStore(config.db, config.sync);
+  const sites = new SiteRegistry(store);
+  await sites.reload();
+  const salts = new Salts(store);
+  const committer = new GroupCommitter(store, clock, { maxQueue: config.queueMax, ...options.commit });
+  const app = createApp({
+    store,
+    sites,
+    salts,
+    sink: committer,
+    keyedHash: hmacSha256,
+    geo: config.geo ? loadCountryDataset() : noCountry,
+    trust: config.trust,
+    clock,
+    peerAddress: (c) => getConnInfo(c).remote.address,
+    log,
+  });
+  const maintenance = new Maintenance({ store, sites, salts, committer, clock });
+  return {
+    app,
+    store,
+    committer,
+    sites,
+    salts,
+    maintenance,
+    async close() {
+      maintenance.stop();
+      await committer.drain();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * @module The embedded store: one SQLite file in WAL mode, through better-sqlite3.
+ *
+ * better-sqlite3 is synchronous, so one `commit` is one transaction that blocks the
+ * event loop for its few milliseconds; group commit keeps that to one per batch.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
+import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
+import { COUNTERS } from '../core/dimensions.ts';
+import type { RollupQuery, RollupRow, Site, SiteOptions, Store, TokenRecord } from '../core/store.ts';
+import { migrate } from './migrate.ts';
+
+export type SyncMode = 'normal' | 'full';
+
+interface SiteRow {
+  id: number;
+  domain: string;
+  timezone: string;
+  honour_opt_out: number;
+  retention_months: number;
+}
+
+const toSite = (row: SiteRow): Site => ({
+  id: row.id,
+  domain: row.domain,
+  timezone: row.timezone,
+  honourOptOut: row.honour_opt_out === 1,
+  retentionMonths: row.retention_months,
+});
+
+const SUMS = COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
+const UPSERT_SET = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
+
+export function openSqliteStore(path: string, sync: SyncMode = 'normal'): SqliteStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
+  // https://www.sqlite.org/pragma.html#pragma_synchronous
+  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  // Overwrite deleted content with zeros, so that destroyed salts and hashes leave no bytes behind.
+  db.pragma('secure_delete = ON');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  readonly #stmt;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    const cols = `site_id, dim, time, value, ${COUNTERS.join(', ')}`;
+    const marks = Array(4 + COUNTERS.length)
+      .fill('?')
+      .join(', ');
+    this.#stmt = {
+      upsertHour: db.prepare(
+        `INSERT INTO rollup_hour (${cols}) VALUES (${marks}) ON CONFLICT DO UPDATE SET ${UPSERT_SET}`,
+      ),
+      upsertDay: db.prepare(
+        `INSERT INTO rollup_day (${cols}) VALUES (${marks}) ON CONFLICT DO UPDATE SET ${UPSERT_SET}`,
+      ),
+      upsertDrop: db.prepare(
+        `INSERT INTO dropped (site_id, time, reason, events) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET events = events + excluded.events`,
+      ),
+      upsertVisitor: db.prepare(
+        `INSERT INTO visitor (hash, site_id, day, last_seen, state) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET day = excluded.day, last_seen = excluded.last_seen, state = excluded.state`,
+      ),
+      loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
+    };
+  }
+
+  async listSites(): Promise<Site[]> {
+    return (this.db.prepare('SELECT * FROM site ORDER BY domain').all() as SiteRow[]).map(toSite);
+  }
+
+  async addSite(domain: string, options: SiteOptions): Promise<Site> {
+    const row = this.db
+      .prepare(
+        `INSERT INTO site (domain, timezone, honour_opt_out, retention_months, created_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING *`,
+      )
+      .get(
+        domain,
+        options.timezone ?? 'UTC',
+        options.honourOptOut === false ? 0 : 1,
+        options.retentionMonths ?? 25,
+        Date.now(),
+      ) as SiteRow;
+    return toSite(row);
+  }
+
+  async updateSite(domain: string, options: SiteOptions): Promise<Site | undefined> {
+    const row = this.db
+      .prepare(
+        `UPDATE site SET timezone = coalesce(?, timezone), honour_opt_out = coalesce(?, honour_opt_out),
+         retention_months = coalesce(?, retention_months) WHERE domain = ? RETURNING *`,
+      )
+      .get(
+        options.timezone ?? null,
+        options.honourOptOut === undefined ? null : options.honourOptOut ? 1 : 0,
+        options.retentionMonths ?? null,
+        domain,
+      ) as SiteRow | undefined;
+    return row && toSite(row);
+  }
+
+  async removeSite(domain: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const id = this.db.prepare('SELECT id FROM site WHERE domain = ?').pluck().get(domain) as
+        | number
+        | undefined;
+      if (id === undefined) return false;
+      for (const table of ['rollup_hour', 'rollup_day', 'dropped', 'visitor', 'salt', 'token']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE site_id = ?`).run(id);
+      }
+      this.db.prepare('DELETE FROM site WHERE id = ?').run(id);
+      return true;
+    })();
+  }
+
+  async addToken(hash: string, record: TokenRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO token (hash, kind, site_id, created_at) VALUES (?, ?, ?, ?)')
+      .run(hash, record.kind, record.siteId, Date.now());
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const row = this.db.prepare('SELECT kind, site_id FROM token WHERE hash = ?').get(hash) as
+      | { kind: 'admin' | 'share'; site_id: number | null }
+      | undefined;
+    return row && { kind: row.kind, siteId: row.site_id };
+  }
+
+  async hasAdminToken(): Promise<boolean> {
+    return this.db.prepare("SELECT 1 FROM token WHERE kind = 'admin' LIMIT 1").get() !== undefined;
+  }
+
+  async salt(siteId: number, day: number, candidate: Uint8Array): Promise<Uint8Array> {
+    this.db
+      .prepare('INSERT OR IGNORE INTO salt (site_id, day, salt) VALUES (?, ?, ?)')
+      .run(siteId, day, Buffer.from(candidate));
+    const stored = this.db
+      .prepare('SELECT salt FROM salt WHERE site_id = ? AND day = ?')
+      .pluck()
+      .get(siteId, day);
+    return new Uint8Array(stored as Buffer);
+  }
+
+  async loadVisitors(hashes: readonly string[]): Promise<Map<string, VisitorState>> {
+    const found = new Map<string, VisitorState>();
+    for (const hash of hashes) {
+      const text = this.#stmt.loadVisitor.get(hash) as string | undefined;
+      if (text !== undefined) found.set(hash, deserializeState(text));
+    }
+    return found;
+  }
+
+  async commit(batch: BatchResult, now: number): Promise<void> {
+    this.commitSync(batch, now);
+  }
+
+  /** The whole batch in one transaction: deltas, drop counts and visitor states. */
+  commitSync(batch: BatchResult, now: number): void {
+    const s = this.#stmt;
+    this.db.transaction(() => {
+      for (const cell of batch.deltas.cells()) {
+        const c = cell.counters;
+        (cell.grain === 'hour' ? s.upsertHour : s.upsertDay).run(
+          cell.siteId,
+          cell.dim,
+          cell.time,
+          cell.value,
+          c.visitors,
+          c.visits,
+          c.pageviews,
+          c.events,
+          c.bounces,
+          c.duration_ms,
+          c.engaged_ms,
+        );
+      }
+      for (const drop of batch.deltas.drops())
+        s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
+      for (const [hash, state] of batch.touched) {
+        s.upsertVisitor.run(hash, state.siteId, state.day, now, serializeState(state));
+      }
+    })();
+  }
+
+  async rollup(query: RollupQuery): Promise<RollupRow[]> {
+    const table = query.grain === 'hour' ? 'rollup_hour' : 'rollup_day';
+    const byValue = query.groupBy === 'value' || query.groupBy === 'value_time';
+    const byTime = query.groupBy === 'time' || query.groupBy === 'value_time';
+    const group = [byValue && 'value', byTime && 'time'].filter(Boolean).join(', ');
+    const onlyValue = query.value === undefined ? '' : 'AND value = ?';
+    const params: (string | number)[] = [query.siteId, query.dim, query.from, query.to];
+    if (query.value !== undefined) params.push(query.value);
+    const rows = this.db
+      .prepare(
+        `SELECT ${byValue ? 'value' : "''"} AS value, ${byTime ? 'time' : '0'} AS time, ${SUMS} FROM ${table}
+         WHERE site_id = ? AND dim = ? AND time BETWEEN ? AND ? ${onlyValue} ${group ? `GROUP BY ${group}` : ''}`,
+      )
+      .all(...params) as RollupRow[];
+    // SUM over no rows is one row of NULLs: read it as zeros.
+    return rows.map(zeroNulls);
+  }
+
+  async dropped(siteId: number, fromBucket: number, toBucket: number) {
+    return this.db
+      .prepare(
+        `SELECT reason, SUM(events) AS events FROM dropped WHERE site_id = ? AND time BETWEEN ? AND ?
+         GROUP BY reason ORDER BY events DESC, reason`,
+      )
+      .all(siteId, fromBucket, toBucket) as { reason: string; events: number }[];
+  }
+
+  async liveVisitors(siteId: number, sinceMs: number): Promise<number> {
+    return this.db
+      .prepare('SELECT count(*) FROM visitor WHERE site_id = ? AND last_seen >= ?')
+      .pluck()
+      .get(siteId, sinceMs) as number;
+  }
+
+  async purge(
+    siteId: number,
+    beforeDay: number,
+    keepBucketsFrom: number,
+    keepDaysFrom: number,
+  ): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM salt WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
+      this.db.prepare('DELETE FROM visitor WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
+      this.db.prepare('DELETE FROM rollup_hour WHERE site_id = ? AND time < ?').run(siteId, keepBucketsFrom);
+      this.db.prepare('DELETE FROM dropped WHERE site_id = ? AND time < ?').run(siteId, keepBucketsFrom);
+      this.db.prepare('DELETE FROM rollup_day WHERE site_id = ? AND time < ?').run(siteId, keepDaysFrom);
+    })();
+  }
+
+  /** Copies the WAL back into the main file and truncates it: destroyed pages leave the WAL too. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) {
+      this.checkpoint();
+      this.db.close();
+    }
+  }
+}
+
+function zeroNulls(row: RollupRow): RollupRow {
+  for (const counter of COUNTERS) row[counter] ??= 0;
+  return row;
+}
