@@ -4,8 +4,6 @@
  * The package is marked CC0-1.0 (https://github.com/sapics/ip-location-db); its README says
  * the WHOIS and ASN data it merges come from the NRO under CC BY 4.0, with attribution to
  * nro.net (node_modules/@ip-location-db/geo-whois-asn-country/NRO_LICENSE).
- *
- * The CSVs are read once into sorted typed arrays (~7 MB) and binary-searched.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,9 +13,13 @@ import type { CountryLookup } from '../core/ports.ts';
 const PACKAGE = '@ip-location-db/geo-whois-asn-country';
 
 /**
- * Inclusive ranges, sorted, not overlapping. IPv6 keys are the top 64 bits of the address:
- * the collector looks up /48-truncated addresses only, whose low 80 bits are zero, so
- * finer keys would tell nothing more and would need 128-bit integers.
+ * Inclusive ranges sorted by start, in typed arrays (~7 MB for both families).
+ *
+ * IPv6 keys are the top 64 bits: a /48-truncated address stands for its whole /48, so bits
+ * below a /64 are not worth 128-bit arithmetic. Rows starting in the same /64 share a key and
+ * the last one wins: after `2001:5a0:40::-2001:5a0:40::ff BR` and `2001:5a0:40::100-
+ * 2001:5a0:40:ff:ffff:ffff:ffff:ffff US`, 2001:5a0:40:: is US, the country of nearly all of
+ * that /64 rather than of its first 256 addresses.
  */
 interface Table<K extends number | bigint> {
   starts: ArrayLike<K>;
@@ -25,18 +27,18 @@ interface Table<K extends number | bigint> {
   countries: Uint16Array;
 }
 
-interface Tables {
+interface Dataset {
   v4: Table<number>;
   v6: Table<bigint>;
   names: string[];
 }
 
-let loaded: Tables | undefined;
+let dataset: Dataset | undefined;
 
-/** Reads the dataset (once per process, ~0.5 s) and returns a lookup that ignores the request. */
+/** Reads the dataset (once per process, about half a second) and returns a lookup that ignores the request. */
 export function loadCountryDataset(): CountryLookup {
-  loaded ??= readTables();
-  const { v4, v6, names } = loaded;
+  dataset ??= readDataset();
+  const { v4, v6, names } = dataset;
   return {
     country(ip: TruncatedIp): string | undefined {
       if (ip.includes(':')) {
@@ -49,9 +51,7 @@ export function loadCountryDataset(): CountryLookup {
   };
 }
 
-const high64 = (decimal: string) => BigInt(decimal) >> 64n;
-
-function readTables(): Tables {
+function readDataset(): Dataset {
   const require = createRequire(import.meta.url);
   const read = (file: string) => readFileSync(require.resolve(`${PACKAGE}/${file}`), 'utf8');
   const names: string[] = [];
@@ -64,10 +64,10 @@ function readTables(): Tables {
     }
     return code;
   };
-  // The `-num` files give addresses as decimal integers: BigInt() reads the IPv6 ones about
-  // eight times faster than hex groups can be parsed in JavaScript.
-  const v4 = flatten(parseRows(read('geo-whois-asn-country-ipv4-num.csv'), Number, codeOf), 1);
-  const v6 = flatten(parseRows(read('geo-whois-asn-country-ipv6-num.csv'), high64, codeOf), 1n);
+  // The `-num` files give addresses as decimal integers; BigInt() reads the IPv6 ones about
+  // eight times faster than JavaScript can parse the hex groups of the text files.
+  const v4 = parseRows(read('geo-whois-asn-country-ipv4-num.csv'), Number, codeOf);
+  const v6 = parseRows(read('geo-whois-asn-country-ipv6-num.csv'), (n) => BigInt(n) >> 64n, codeOf);
   return {
     v4: { starts: Uint32Array.from(v4.starts), ends: Uint32Array.from(v4.ends), countries: v4.countries },
     v6: {
@@ -79,89 +79,36 @@ function readTables(): Tables {
   };
 }
 
-interface Row<K> {
-  start: K;
-  end: K;
-  country: number;
-}
-
-/** Lines are `start,end,CC`, the addresses as decimal integers. */
-function parseRows<K>(
+/** Lines are `start,end,CC`. */
+function parseRows<K extends number | bigint>(
   text: string,
   parse: (field: string) => K,
   codeOf: (country: string) => number,
-): Row<K>[] {
-  const rows: Row<K>[] = [];
+) {
+  const starts: K[] = [];
+  const ends: K[] = [];
+  const countries: number[] = [];
   for (const line of text.split('\n')) {
     const first = line.indexOf(',');
     const second = line.indexOf(',', first + 1);
     if (first < 0 || second < 0) continue; // the final empty line
-    rows.push({
-      start: parse(line.slice(0, first)),
-      end: parse(line.slice(first + 1, second)),
-      country: codeOf(line.slice(second + 1).trim()),
-    });
-  }
-  return rows;
-}
-
-/**
- * The published CSVs overlap: a small range sits inside a larger one, often with no row
- * for the rest of the larger one (`2.58.194.0-2.58.195.255 DE` then `2.58.195.15 BE`, see
- * the package README's notice about data bugs). Rows are sorted by start; where they
- * overlap the later row wins, and the enclosing row resumes after it. The sweep keeps the
- * rows still open on a stack and emits the top one between events.
- */
-function flatten<K extends number | bigint>(rows: Row<K>[], one: K) {
-  const starts: K[] = [];
-  const ends: K[] = [];
-  const countries: number[] = [];
-  const emit = (start: K, end: K, country: number) => {
-    if (end < start) return;
-    const last = ends.length - 1;
-    if (last >= 0 && countries[last] === country && next(ends[last] as K, one) === start) {
-      ends[last] = end; // adjacent and same country: one range
-      return;
-    }
+    const start = parse(line.slice(0, first));
+    if (start < (starts[starts.length - 1] ?? start)) throw new Error(`${PACKAGE}: rows are not sorted`);
     starts.push(start);
-    ends.push(end);
-    countries.push(country);
-  };
-
-  const open: Row<K>[] = [];
-  let cursor = rows[0]?.start ?? one; // the first key not yet emitted
-  let previousStart = cursor;
-  const closeBefore = (limit: K | undefined) => {
-    for (let top = open.at(-1); top && (limit === undefined || top.end < limit); top = open.at(-1)) {
-      open.pop();
-      if (cursor <= top.end) {
-        emit(cursor, top.end, top.country);
-        cursor = next(top.end, one);
-      }
-    }
-  };
-  for (const row of rows) {
-    if (row.start < previousStart) throw new Error(`${PACKAGE}: rows are not sorted by start`);
-    previousStart = row.start;
-    closeBefore(row.start);
-    const top = open.at(-1);
-    if (top && cursor < row.start) emit(cursor, prev(row.start, one), top.country);
-    open.push(row);
-    cursor = row.start;
+    ends.push(parse(line.slice(first + 1, second)));
+    countries.push(codeOf(line.slice(second + 1).trim()));
   }
-  closeBefore(undefined);
   return { starts, ends, countries: Uint16Array.from(countries) };
 }
 
-// `+` and `-` do not type-check on `number | bigint`; both branches are the same arithmetic.
-function next<K extends number | bigint>(key: K, one: K): K {
-  return (typeof key === 'bigint' ? key + (one as bigint) : (key as number) + (one as number)) as K;
-}
-function prev<K extends number | bigint>(key: K, one: K): K {
-  return (typeof key === 'bigint' ? key - (one as bigint) : (key as number) - (one as number)) as K;
-}
-
-/** Index of the range holding `key`, or -1 (which `names[-1]` turns into undefined). */
+/**
+ * Index of the country for `key`, or -1 (which `names[-1]` turns into undefined).
+ *
+ * Rows overlap: a smaller range sits inside a larger one and is followed by a row for the
+ * rest of the larger one (`2.58.196.0-2.58.197.255 DE`, `2.58.197.15 BE`,
+ * `2.58.197.16-2.58.197.255 DE`). So the last row starting at or before the key is the most
+ * specific one; checked against every row end of this package version, in both families.
+ */
 function find<K extends number | bigint>(table: Table<K>, key: K): number {
   const { starts, ends } = table;
   let low = 0;
@@ -171,7 +118,7 @@ function find<K extends number | bigint>(table: Table<K>, key: K): number {
     if ((starts[mid] as K) <= key) low = mid + 1;
     else high = mid - 1;
   }
-  // `high` is now the last range starting at or before `key`.
+  // `high` is now the last row starting at or before `key`.
   return high >= 0 && key <= (ends[high] as K) ? (table.countries[high] as number) : -1;
 }
 
@@ -188,6 +135,8 @@ function ipv4Number(text: string): number | undefined {
   return value;
 }
 
+const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
+
 /** The top 64 bits of an IPv6 address in hex-group notation (no embedded IPv4, no zone). */
 function ipv6High64(text: string): bigint | undefined {
   const gap = text.indexOf('::');
@@ -200,9 +149,10 @@ function ipv6High64(text: string): bigint | undefined {
   const groups = [...headGroups, ...new Array<string>(missing).fill('0'), ...tailGroups];
   let high = 0;
   let low = 0;
-  for (const [i, group] of groups.entries()) {
+  for (let i = 0; i < 8; i++) {
+    const group = groups[i] as string;
+    if (!HEX_GROUP.test(group)) return undefined;
     const value = Number.parseInt(group, 16);
-    if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
     if (i < 2) high = high * 0x10000 + value;
     else if (i < 4) low = low * 0x10000 + value;
   }
@@ -229,9 +179,8 @@ const V4_NOT_GLOBAL = [
   '224.0.0.0/3',
 ].map((cidr) => {
   const [base = '', bits = ''] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
   const start = ipv4Number(base) ?? 0;
-  return [start, start + size - 1] as const;
+  return [start, start + 2 ** (32 - Number(bits)) - 1] as const;
 });
 
 function isGlobalV4(key: number): boolean {

@@ -3,6 +3,8 @@ import { type Client, parseUserAgent, uaCacheSize } from './parse-user-agent.ts'
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const IPHONE_SAFARI =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
 
 const cases: Array<[string, string, Client]> = [
   [
@@ -17,7 +19,7 @@ const cases: Array<[string, string, Client]> = [
   ],
   [
     'Safari on iPhone',
-    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+    IPHONE_SAFARI,
     { browser: 'Safari', browserVersion: 'Safari 17', os: 'iOS', device: 'Mobile' },
   ],
   [
@@ -89,12 +91,11 @@ describe('parseUserAgent', () => {
     expect(parseUserAgent(CHROME_WINDOWS, 992).device).toBe('Desktop');
   });
 
-  it('falls back to the UA when the width is missing or not positive', () => {
-    const iphone = cases[2]?.[1] ?? '';
-    expect(parseUserAgent(iphone, 1200).device).toBe('Desktop');
-    expect(parseUserAgent(iphone, 0).device).toBe('Mobile');
-    expect(parseUserAgent(iphone, Number.NaN).device).toBe('Mobile');
-    expect(parseUserAgent(iphone, undefined).device).toBe('Mobile');
+  it('takes the device from the UA only when the width is missing or not positive', () => {
+    expect(parseUserAgent(IPHONE_SAFARI, 1200).device).toBe('Desktop');
+    expect(parseUserAgent(IPHONE_SAFARI, 0).device).toBe('Mobile');
+    expect(parseUserAgent(IPHONE_SAFARI, Number.NaN).device).toBe('Mobile');
+    expect(parseUserAgent(IPHONE_SAFARI, undefined).device).toBe('Mobile');
   });
 
   it('answers a repeated UA from the cache, with the same result', () => {
@@ -103,6 +104,14 @@ describe('parseUserAgent', () => {
     const size = uaCacheSize();
     expect(parseUserAgent(ua, undefined)).toEqual(first);
     expect(parseUserAgent(ua, 400)).toEqual({ ...first, device: 'Mobile' });
+    expect(uaCacheSize()).toBe(size);
+  });
+
+  it('keys the cache on the 500 characters ua-parser-js reads', () => {
+    const long = `${CHROME_WINDOWS} ${'x'.repeat(600)}`;
+    parseUserAgent(`${long} one`, undefined);
+    const size = uaCacheSize();
+    expect(parseUserAgent(`${long} two`, undefined).browser).toBe('Chrome');
     expect(uaCacheSize()).toBe(size);
   });
 

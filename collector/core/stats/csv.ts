@@ -7,8 +7,7 @@
  * is left empty. Cells that a spreadsheet would run as a formula get a leading `'`
  * (https://owasp.org/www-community/attacks/CSV_Injection).
  */
-import { emptyCounters } from '../aggregate/cells.ts';
-import { type Counters, DIMENSION_CODES, type Dimension, dimensionKind } from '../dimensions.ts';
+import { COUNTERS, type Counters, DIMENSION_CODES, type Dimension, dimensionKind } from '../dimensions.ts';
 import type { Site, Store } from '../store.ts';
 import { formatBucket, formatDay } from '../time/zone.ts';
 import type { Filter } from './query.ts';
@@ -52,7 +51,11 @@ export async function exportCsv(
       groupBy: 'value_time',
       ...(filter ? { value: filter.value } : {}),
     });
-    for (const row of found) rows.push({ time: row.time, dim, value: row.value, counters: row });
+    for (const row of found) {
+      // A visit whose exit moved leaves an all-zero row behind: it says nothing.
+      if (COUNTERS.some((counter) => row[counter] !== 0))
+        rows.push({ time: row.time, dim, value: row.value, counters: row });
+    }
   }
   rows.sort(
     (a, b) =>
@@ -70,7 +73,7 @@ export async function exportCsv(
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function metricCells(dim: Dimension, c: Counters = emptyCounters()): (number | '')[] {
+function metricCells(dim: Dimension, c: Counters): (number | '')[] {
   const seconds = c.duration_ms / 1000;
   switch (dimensionKind(dim)) {
     case 'visit':
