@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs the tests beside the code (no server, no browser);
-// `node` runs the real-runtime suites in test/ (real HTTP on loopback, real SQLite files).
+// `unit`: the tests beside the code (no server, no browser). `node`: the real-runtime suites
+// in test/node (real HTTP on loopback, real SQLite files). `browser`: real Chromium (npm run test:browser).
 export default defineConfig({
   test: {
     projects: [
@@ -20,6 +20,15 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/node/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -9,6 +9,7 @@ import type { Committable } from './pipeline/collected-event.ts';
 import type { PipelineDeps } from './pipeline/pipeline.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { trackerRoutes } from './routes/tracker.ts';
 import type { Store } from './store.ts';
 
 /** Where accepted events go: the group committer on Node, a Queue on Workers. */
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/', ingestRoutes(deps));
   app.route('/', statsRoutes(deps));
+  app.route('/', trackerRoutes(deps));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
     deps.log(`error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.message}`);

@@ -6,7 +6,7 @@
  */
 import type { TruncatedIp } from './pipeline/truncate-ip.ts';
 
-/** Country lookup from a *truncated* address (Node: a bundled CC0 dataset; Workers: `request.cf.country`). */
+/** Country lookup from a *truncated* address (Node: the bundled ip-location-db dataset; Workers: `request.cf.country`). */
 export interface CountryLookup {
   /** ISO 3166-1 alpha-2, upper case, or undefined when unknown. */
   country(ip: TruncatedIp, request: Request): string | undefined;

@@ -23,6 +23,8 @@ export interface InProcessServer {
   url: string;
   runtime: NodeRuntime;
   db: string;
+  /** Runs `fn` with the clock at `ms` (e.g. the maintenance job at a given moment). */
+  runAt<T>(ms: number, fn: () => T): T;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startInProcess(
     url: `http://127.0.0.1:${port}`,
     runtime,
     db,
+    runAt: (ms, fn) => time.run(ms, fn),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();

@@ -1,7 +1,7 @@
 /**
  * @module Step: country, looked up from the *truncated* address only.
  *
- * The runtime supplies the lookup: a bundled CC0 dataset on Node, `request.cf.country`
+ * The runtime supplies the lookup: the bundled ip-location-db dataset on Node, `request.cf.country`
  * on Workers. Unknown countries are kept as `(none)` so that breakdowns add up to totals.
  */
 import { NONE } from '../dimensions.ts';
