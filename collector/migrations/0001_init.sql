@@ -27,13 +27,15 @@ CREATE TABLE salt (
 ) WITHOUT ROWID;
 
 -- Visit and distinct-visitor state per visitor hash, for the hash's one day.
+-- A rowid table: its rows (a few hundred bytes of JSON) are too large to sit well in
+-- the B-tree of a WITHOUT ROWID table (https://www.sqlite.org/withoutrowid.html, 4.0).
 CREATE TABLE visitor (
-  hash TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
   site_id INTEGER NOT NULL,
   day INTEGER NOT NULL,
   last_seen INTEGER NOT NULL,
   state TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 -- Rollups: `time` is the local hour's start in UTC seconds (hour grain) or the local
 -- day as days since 1970-01-01 (day grain). `dim` codes: collector/core/dimensions.ts.

@@ -4,8 +4,19 @@
  * Every counter goes to two grains at once: the hour bucket (exact single-hour answers)
  * and the local day (fast whole-day ranges). `visitors` is the exception: a visitor is
  * distinct within its grain, so hour and day get their own increments.
+ *
+ * This is the hot loop of aggregation (a pageview touches ~15 rows several times), so
+ * a row is looked up once per (dimension, value, bucket) and holds both grains, and the
+ * rows of a visit are looked up once per batch.
  */
-import { type Counter, type Counters, DIMENSION_CODES, type Dimension } from '../dimensions.ts';
+import {
+  type Counter,
+  type Counters,
+  DIMENSION_CODES,
+  type Dimension,
+  VISIT_DIMENSIONS,
+} from '../dimensions.ts';
+import type { Visit } from './visitor-state.ts';
 
 export type Grain = 'hour' | 'day';
 
@@ -26,6 +37,17 @@ export interface DropCell {
   events: number;
 }
 
+/** One (site, dimension, value, hour bucket) of this batch, with its hour and day deltas. */
+export interface Row {
+  siteId: number;
+  dim: number;
+  value: string;
+  bucket: number;
+  day: number;
+  hour: Counters;
+  daily: Counters;
+}
+
 export const emptyCounters = (): Counters => ({
   visitors: 0,
   visits: 0,
@@ -36,27 +58,44 @@ export const emptyCounters = (): Counters => ({
   engaged_ms: 0,
 });
 
-export class Deltas {
-  readonly #cells = new Map<string, Cell>();
-  readonly #drops = new Map<string, DropCell>();
+/** Adds to both grains of a row. `visitors` goes through `countVisitor` instead. */
+export function bump(row: Row, counter: Counter, n: number): void {
+  row.hour[counter] += n;
+  row.daily[counter] += n;
+}
 
-  /** Adds `n` to `counter` in both grains. `visitors` must go through `visitor()`. */
-  add(
-    siteId: number,
-    dim: Dimension,
-    value: string,
-    bucket: number,
-    day: number,
-    counter: Counter,
-    n: number,
-  ) {
-    if (n === 0) return;
-    this.#cell('hour', siteId, dim, bucket, value).counters[counter] += n;
-    this.#cell('day', siteId, dim, day, value).counters[counter] += n;
+export class Deltas {
+  readonly #rows = new Map<string, Row>();
+  readonly #drops = new Map<string, DropCell>();
+  /** The rows of a visit at its start bucket: [total, ...VISIT_DIMENSIONS, entry_page, exit_page]. */
+  readonly #visitRows = new WeakMap<Visit, Row[]>();
+
+  row(siteId: number, dim: Dimension, value: string, bucket: number, day: number): Row {
+    const code = DIMENSION_CODES[dim];
+    const key = `${value}\u0001${code}\u0001${bucket}\u0001${siteId}`;
+    let row = this.#rows.get(key);
+    if (!row) {
+      row = { siteId, dim: code, value, bucket, day, hour: emptyCounters(), daily: emptyCounters() };
+      this.#rows.set(key, row);
+    }
+    return row;
   }
 
-  visitor(grain: Grain, siteId: number, dim: Dimension, time: number, value: string, n: 1 | -1) {
-    this.#cell(grain, siteId, dim, time, value).counters.visitors += n;
+  visitRows(siteId: number, visit: Visit, day: number): Row[] {
+    let rows = this.#visitRows.get(visit);
+    if (!rows) {
+      rows = [this.row(siteId, 'total', '', visit.start, day)];
+      for (const dim of VISIT_DIMENSIONS) rows.push(this.row(siteId, dim, visit.dims[dim], visit.start, day));
+      rows.push(this.row(siteId, 'entry_page', visit.entry, visit.start, day));
+      rows.push(this.row(siteId, 'exit_page', visit.exit, visit.start, day));
+      this.#visitRows.set(visit, rows);
+    }
+    return rows;
+  }
+
+  /** The visit's exit page changed: its cached rows are stale. */
+  forgetVisitRows(visit: Visit): void {
+    this.#visitRows.delete(visit);
   }
 
   drop(siteId: number, bucket: number, reason: string) {
@@ -66,8 +105,30 @@ export class Deltas {
     else this.#drops.set(key, { siteId, bucket, reason, events: 1 });
   }
 
-  cells(): IterableIterator<Cell> {
-    return this.#cells.values();
+  /** The deltas as cells of each grain; rows with nothing to add are skipped. */
+  *cells(): Generator<Cell> {
+    for (const row of this.#rows.values()) {
+      if (!isZero(row.hour)) {
+        yield {
+          grain: 'hour',
+          siteId: row.siteId,
+          dim: row.dim,
+          time: row.bucket,
+          value: row.value,
+          counters: row.hour,
+        };
+      }
+      if (!isZero(row.daily)) {
+        yield {
+          grain: 'day',
+          siteId: row.siteId,
+          dim: row.dim,
+          time: row.day,
+          value: row.value,
+          counters: row.daily,
+        };
+      }
+    }
   }
 
   drops(): IterableIterator<DropCell> {
@@ -75,17 +136,18 @@ export class Deltas {
   }
 
   get size(): number {
-    return this.#cells.size + this.#drops.size;
+    return this.#rows.size + this.#drops.size;
   }
+}
 
-  #cell(grain: Grain, siteId: number, dim: Dimension, time: number, value: string): Cell {
-    const code = DIMENSION_CODES[dim];
-    const key = `${grain === 'hour' ? 'h' : 'd'}|${siteId}|${code}|${time}|${value}`;
-    let cell = this.#cells.get(key);
-    if (!cell) {
-      cell = { grain, siteId, dim: code, time, value, counters: emptyCounters() };
-      this.#cells.set(key, cell);
-    }
-    return cell;
-  }
+function isZero(c: Counters): boolean {
+  return (
+    c.visitors === 0 &&
+    c.visits === 0 &&
+    c.pageviews === 0 &&
+    c.events === 0 &&
+    c.bounces === 0 &&
+    c.duration_ms === 0 &&
+    c.engaged_ms === 0
+  );
 }

@@ -157,3 +157,12 @@ describe('sessionise', () => {
     expect(VISIT_GAP_MS).toBe(30 * MIN);
   });
 });
+
+describe('visitor state', () => {
+  it('survives a round trip through its stored form', async () => {
+    const { serializeState, deserializeState } = await import('./visitor-state.ts');
+    const r = run([event(0, 'pageview', '/a'), event(1, 'pageview', '/b'), event(70, 'custom', '/b')]);
+    const back = deserializeState(serializeState(r.state));
+    expect(back).toEqual(r.state);
+  });
+});

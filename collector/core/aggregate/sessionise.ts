@@ -11,23 +11,26 @@
  * - a page without engagement counts the time to the visit's next event, capped at 30 min;
  * - a visitor is counted once per (hour, dimension value) and once per (day, dimension value).
  */
-import { type Dimension, VISIT_DIMENSIONS } from '../dimensions.ts';
+import { VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { CollectedEvent } from '../pipeline/collected-event.ts';
 import type { DropReason } from '../pipeline/drop.ts';
-import type { Deltas } from './cells.ts';
+import { bump, type Deltas, type Row } from './cells.ts';
 import type { Visit, VisitorState } from './visitor-state.ts';
 
 /** 30 minutes: the visit gap, and the cap on a page's time without engagement. */
 export const VISIT_GAP_MS = 30 * 60 * 1000;
 
-const SEP = '\u0001';
+/** Positions in `Deltas.visitRows`: total, the visit dimensions, then entry and exit page. */
+const ENTRY = 1 + VISIT_DIMENSIONS.length;
+const EXIT = ENTRY + 1;
 
 /** Applies `event` to `state` and records its rollup deltas. Returns a drop reason when it counts nothing. */
 export function sessionise(state: VisitorState, event: CollectedEvent, out: Deltas): DropReason | undefined {
   if (event.kind === 'engagement') return engage(state, event, out);
 
   let visit = state.visit;
-  if (!visit || event.time - visit.last >= VISIT_GAP_MS) visit = startVisit(state, event, out);
+  const opens = !visit || event.time - visit.last >= VISIT_GAP_MS;
+  if (opens || !visit) visit = startVisit(state, event, out);
   else settlePending(state, visit, event.time, out);
   visit.last = event.time;
 
@@ -36,18 +39,11 @@ export function sessionise(state: VisitorState, event: CollectedEvent, out: Delt
     if (visit.exit !== event.page) moveExit(state, visit, event.page, wasBounce, out);
     visit.pageviews++;
     visit.pending = { page: event.page, time: event.time, engaged: false };
-    for (const [dim, value] of visitRows(visit)) {
-      if (dim !== 'entry_page' && dim !== 'exit_page') add(state, event, dim, value, out);
-    }
-    add(state, event, 'page', event.page, out);
   } else {
     visit.customs++;
     visit.pending = null;
-    for (const [dim, value] of visitRows(visit)) {
-      if (dim !== 'entry_page' && dim !== 'exit_page') countVisitor(state, event, dim, value, out);
-    }
-    add(state, event, 'event', event.name, out, 'events');
   }
+  countEvent(state, visit, event, out);
   const nowBounce = isBounce(visit);
   if (nowBounce !== wasBounce) addToVisit(state, visit, 'bounces', nowBounce ? 1 : -1, out);
   return undefined;
@@ -56,7 +52,7 @@ export function sessionise(state: VisitorState, event: CollectedEvent, out: Delt
 function engage(state: VisitorState, event: CollectedEvent, out: Deltas): DropReason | undefined {
   const visit = state.visit;
   if (!visit) return 'no_visit';
-  out.add(state.siteId, 'page', event.page, event.bucket, event.day, 'engaged_ms', event.engagedMs);
+  bump(out.row(state.siteId, 'page', event.page, event.bucket, event.day), 'engaged_ms', event.engagedMs);
   addToVisit(state, visit, 'duration_ms', event.engagedMs, out);
   if (visit.pending && visit.pending.page === event.page) visit.pending.engaged = true;
   if (event.time - visit.last < VISIT_GAP_MS) visit.last = event.time;
@@ -80,10 +76,35 @@ function startVisit(state: VisitorState, event: CollectedEvent, out: Deltas): Vi
     pending: null,
   };
   state.visit = visit;
-  addToVisit(state, visit, 'visits', 1, out);
-  countVisitor(state, event, 'entry_page', visit.entry, out);
-  countExit(state, visit, visit.exit, 1, out);
+  const rows = out.visitRows(state.siteId, visit, state.day);
+  for (const row of rows) bump(row, 'visits', 1);
+  countVisitor(state, event.bucket, rows[ENTRY] as Row);
+  countExit(state, visit, rows[EXIT] as Row, 1);
   return visit;
+}
+
+/** Counts a pageview or custom event in its own hour: under the visit's dimensions, and its page or name. */
+function countEvent(state: VisitorState, visit: Visit, event: CollectedEvent, out: Deltas) {
+  const counter = event.kind === 'pageview' ? 'pageviews' : 'events';
+  const atStart = event.bucket === visit.start;
+  const visitRows = atStart ? out.visitRows(state.siteId, visit, state.day) : undefined;
+  const own = out.row(state.siteId, 'total', '', event.bucket, event.day);
+  countVisitor(state, event.bucket, own);
+  if (counter === 'pageviews') bump(own, 'pageviews', 1);
+  for (let i = 0; i < VISIT_DIMENSIONS.length; i++) {
+    const dim = VISIT_DIMENSIONS[i] as (typeof VISIT_DIMENSIONS)[number];
+    const row = visitRows
+      ? (visitRows[i + 1] as Row)
+      : out.row(state.siteId, dim, visit.dims[dim], event.bucket, event.day);
+    countVisitor(state, event.bucket, row);
+    if (counter === 'pageviews') bump(row, 'pageviews', 1);
+  }
+  const named =
+    counter === 'pageviews'
+      ? out.row(state.siteId, 'page', event.page, event.bucket, event.day)
+      : out.row(state.siteId, 'event', event.name, event.bucket, event.day);
+  bump(named, counter, 1);
+  countVisitor(state, event.bucket, named);
 }
 
 /** The previous page had no engagement: it counts the time to this event, capped. */
@@ -97,44 +118,37 @@ function settlePending(state: VisitorState, visit: Visit, now: number, out: Delt
 
 /** The visit now leaves from another page: its whole contribution moves from the old exit row to the new. */
 function moveExit(state: VisitorState, visit: Visit, page: string, bounce: boolean, out: Deltas) {
-  const day = state.day;
+  const from = out.visitRows(state.siteId, visit, state.day)[EXIT] as Row;
+  const to = out.row(state.siteId, 'exit_page', page, visit.start, state.day);
   for (const [counter, n] of [
     ['visits', 1],
     ['bounces', bounce ? 1 : 0],
     ['duration_ms', visit.durationMs],
   ] as const) {
-    out.add(state.siteId, 'exit_page', visit.exit, visit.start, day, counter, -n);
-    out.add(state.siteId, 'exit_page', page, visit.start, day, counter, n);
+    bump(from, counter, -n);
+    bump(to, counter, n);
   }
-  countExit(state, visit, visit.exit, -1, out);
+  countExit(state, visit, from, -1);
   visit.exit = page;
-  countExit(state, visit, page, 1, out);
+  out.forgetVisitRows(visit);
+  countExit(state, visit, to, 1);
 }
 
-function countExit(state: VisitorState, visit: Visit, page: string, n: 1 | -1, out: Deltas) {
-  for (const [key, grain, time] of [
-    [`b${visit.start}|${page}`, 'hour', visit.start],
-    [`d|${page}`, 'day', state.day],
+/** The visitor joins an exit page's row with its first visit leaving there, and leaves with its last. */
+function countExit(state: VisitorState, visit: Visit, row: Row, n: 1 | -1) {
+  for (const [key, counters] of [
+    [`b${visit.start}|${row.value}`, row.hour],
+    [`d|${row.value}`, row.daily],
   ] as const) {
     const count = (state.exits.get(key) ?? 0) + n;
     if (count === 0) state.exits.delete(key);
     else state.exits.set(key, count);
-    // The visitor joins the exit page's row with its first visit there and leaves it with its last.
-    if ((n === 1 && count === 1) || (n === -1 && count === 0)) {
-      out.visitor(grain, state.siteId, 'exit_page', time, page, n);
-    }
+    if ((n === 1 && count === 1) || (n === -1 && count === 0)) counters.visitors += n;
   }
 }
 
 function isBounce(visit: Visit): boolean {
   return visit.pageviews === 1 && visit.customs === 0;
-}
-
-function* visitRows(visit: Visit): Generator<[Dimension, string]> {
-  yield ['total', ''];
-  for (const dim of VISIT_DIMENSIONS) yield [dim, visit.dims[dim]];
-  yield ['entry_page', visit.entry];
-  yield ['exit_page', visit.exit];
 }
 
 /** Visit metrics (visits, bounces, duration) belong to the hour the visit started in. */
@@ -147,41 +161,22 @@ function addToVisit(
 ) {
   if (n === 0) return;
   if (counter === 'duration_ms') visit.durationMs += n;
-  for (const [dim, value] of visitRows(visit))
-    out.add(state.siteId, dim, value, visit.start, state.day, counter, n);
+  for (const row of out.visitRows(state.siteId, visit, state.day)) bump(row, counter, n);
 }
 
-/** Counts one pageview (or custom event) in the event's hour, and its visitor where new. */
-function add(
-  state: VisitorState,
-  event: CollectedEvent,
-  dim: Dimension,
-  value: string,
-  out: Deltas,
-  counter: 'pageviews' | 'events' = 'pageviews',
-) {
-  out.add(state.siteId, dim, value, event.bucket, event.day, counter, 1);
-  countVisitor(state, event, dim, value, out);
-}
-
-function countVisitor(
-  state: VisitorState,
-  event: CollectedEvent,
-  dim: Dimension,
-  value: string,
-  out: Deltas,
-) {
-  if (state.hour !== event.bucket) {
-    state.hour = event.bucket;
+/** Counts the visitor in `row` once per hour and once per day. */
+function countVisitor(state: VisitorState, bucket: number, row: Row) {
+  if (state.hour !== bucket) {
+    state.hour = bucket;
     state.hourSeen.clear();
   }
-  const key = dim + SEP + value;
+  const key = `${row.dim}\u0001${row.value}`;
   if (!state.hourSeen.has(key)) {
     state.hourSeen.add(key);
-    out.visitor('hour', state.siteId, dim, event.bucket, value, 1);
+    row.hour.visitors++;
   }
   if (!state.daySeen.has(key)) {
     state.daySeen.add(key);
-    out.visitor('day', state.siteId, dim, event.day, value, 1);
+    row.daily.visitors++;
   }
 }

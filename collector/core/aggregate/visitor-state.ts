@@ -5,6 +5,7 @@
  * with it, and the maintenance job deletes the state with the salt (invariant 3).
  * Stored as one JSON row per hash, rewritten once per batch that touches it.
  */
+import { VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { VisitValues } from '../pipeline/collected-event.ts';
 
 export interface Visit {
@@ -40,24 +41,33 @@ export function newVisitorState(siteId: number, day: number): VisitorState {
   return { siteId, day, visit: null, hour: 0, hourSeen: new Set(), daySeen: new Set(), exits: new Map() };
 }
 
+/**
+ * The stored form is compact, because one row is written per visitor per batch: the
+ * visit's dimension values as an array, and the hour's keys as indices into the day's
+ * (a key seen this hour was seen today).
+ */
 interface StoredState {
   s: number;
   d: number;
-  v: Visit | null;
+  v: (Omit<Visit, 'dims'> & { dims: string[] }) | null;
   h: number;
-  hs: string[];
   ds: string[];
+  hs: number[];
   x: [string, number][];
 }
 
 export function serializeState(state: VisitorState): string {
+  const day = [...state.daySeen];
+  const hour: number[] = [];
+  for (let i = 0; i < day.length; i++) if (state.hourSeen.has(day[i] as string)) hour.push(i);
+  const visit = state.visit;
   const stored: StoredState = {
     s: state.siteId,
     d: state.day,
-    v: state.visit,
+    v: visit && { ...visit, dims: VISIT_DIMENSIONS.map((dim) => visit.dims[dim]) },
     h: state.hour,
-    hs: [...state.hourSeen],
-    ds: [...state.daySeen],
+    ds: day,
+    hs: hour,
     x: [...state.exits],
   };
   return JSON.stringify(stored);
@@ -65,12 +75,16 @@ export function serializeState(state: VisitorState): string {
 
 export function deserializeState(text: string): VisitorState {
   const stored = JSON.parse(text) as StoredState;
+  const visit = stored.v;
   return {
     siteId: stored.s,
     day: stored.d,
-    visit: stored.v,
+    visit: visit && {
+      ...visit,
+      dims: Object.fromEntries(VISIT_DIMENSIONS.map((dim, i) => [dim, visit.dims[i] ?? ''])) as VisitValues,
+    },
     hour: stored.h,
-    hourSeen: new Set(stored.hs),
+    hourSeen: new Set(stored.hs.map((i) => stored.ds[i] as string)),
     daySeen: new Set(stored.ds),
     exits: new Map(stored.x),
   };

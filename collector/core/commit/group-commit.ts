@@ -19,7 +19,11 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Events waiting at most; beyond, `submit` answers `overloaded`. */
   maxQueue: number;
-  /** How long the first event of a batch waits for company, ms. */
+  /**
+   * How long the first event of a batch waits for company, ms. 0 (the default) flushes
+   * right after the current turn of the event loop: every request that arrived in it
+   * shares the transaction, and under load a batch forms while the previous one commits.
+   */
   delayMs: number;
   /** Visitor states kept in memory. */
   cacheSize: number;
@@ -28,9 +32,13 @@ export interface GroupCommitOptions {
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
   maxBatch: 4000,
   maxQueue: 50_000,
-  delayMs: 2,
+  delayMs: 0,
   cacheSize: 100_000,
 };
+
+/** Node's setImmediate runs after the I/O that is ready now; Workers has none, and setTimeout(0) does the same there. */
+const afterPendingIo: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
 
 interface Waiting {
   event: Committable;
@@ -45,6 +53,7 @@ export class GroupCommitter {
   readonly #cache = new Map<string, VisitorState>();
   #queue: Waiting[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #immediate = false;
   #flushing: Promise<void> | undefined;
   #committed = 0;
 
@@ -93,6 +102,13 @@ export class GroupCommitter {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       void this.#flush();
+    } else if (this.#options.delayMs === 0) {
+      if (this.#immediate) return;
+      this.#immediate = true;
+      afterPendingIo(() => {
+        this.#immediate = false;
+        void this.#flush();
+      });
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;

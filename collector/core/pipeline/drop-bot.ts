@@ -13,6 +13,18 @@ const AUTOMATION =
 /** Shorter than any real browser's UA; empty is the usual case. */
 const MIN_UA_LENGTH = 10;
 
+/**
+ * isbot's pattern is one large regular expression, a few microseconds per test; UAs
+ * repeat heavily, so answers are cached (bounded: cleared when full).
+ */
+const cache = new Map<string, boolean>();
+const CACHE_MAX = 4096;
+
 export function isBotUserAgent(ua: string): boolean {
-  return ua.trim().length < MIN_UA_LENGTH || AUTOMATION.test(ua) || isbot(ua);
+  const known = cache.get(ua);
+  if (known !== undefined) return known;
+  const bot = ua.trim().length < MIN_UA_LENGTH || AUTOMATION.test(ua) || isbot(ua);
+  if (cache.size >= CACHE_MAX) cache.clear();
+  if (ua.length <= 1000) cache.set(ua, bot);
+  return bot;
 }
