@@ -15,7 +15,17 @@ export async function startServer(config: Config, log: (line: string) => void = 
   await runtime.maintenance.run();
   runtime.maintenance.start();
 
-  const server = serve({ fetch: runtime.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  // Requests still in the pipeline when SIGTERM comes must reach the committer before it drains.
+  let inFlight = 0;
+  const fetch: typeof runtime.app.fetch = async (request, env, ctx) => {
+    inFlight++;
+    try {
+      return await runtime.app.fetch(request, env, ctx);
+    } finally {
+      inFlight--;
+    }
+  };
+  const server = serve({ fetch, port: config.port, hostname: config.host }, (info) => {
     log(`glimt listening on http://localhost:${info.port} (database ${config.db}, sync ${config.sync})`);
   });
 
@@ -24,8 +34,18 @@ export async function startServer(config: Config, log: (line: string) => void = 
     if (stopping) return;
     stopping = true;
     log(`${signal}: draining ${runtime.committer.pending} waiting events`);
-    // Stop taking connections, commit what was accepted, then close the database.
-    server.close();
+    // Stop taking connections, let running requests reach the committer, commit what
+    // was accepted, answer it, then close the database.
+    const closed = new Promise((resolve) => server.close(resolve));
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    const deadline = Date.now() + 10_000;
+    while (inFlight > 0 && Date.now() < deadline) {
+      await runtime.committer.drain();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // The answers go out before the process does (bounded: a stuck client cannot hold us).
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
     await runtime.close();
     log('stopped cleanly');
     process.exit(0);
