@@ -1,0 +1,64 @@
+/**
+ * @module The queue consumer: one batch of messages → aggregate → ONE D1 transaction → ack.
+ *
+ * What group commit does on Node (`collector/core/commit/group-commit.ts`), with the Queue
+ * doing the batching. Per batch: skip the messages already applied (a redelivery), load the
+ * states of the batch's visitors in one round trip, aggregate with the same `aggregateBatch`,
+ * commit deltas, drops, states and the applied message ids in one `db.batch()`, ack all.
+ * A failure retries the whole batch: nothing of it was written.
+ *
+ * Visitor states are read, changed and written back, so two batches must not run at once:
+ * wrangler.toml sets `max_concurrency = 1`, and within an isolate batches also wait their
+ * turn here.
+ */
+import { aggregateBatch } from '../core/aggregate/aggregate-batch.ts';
+import type { Committable } from '../core/pipeline/collected-event.ts';
+import { appliedId } from '../d1/d1-store.ts';
+import type { Message, MessageBatch } from './env.ts';
+import type { WorkersRuntime } from './runtime.ts';
+
+let turn: Promise<unknown> = Promise.resolve();
+
+/** Runs `work` after every batch this isolate started before it. */
+function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  const run = turn.then(work, work);
+  turn = run.catch(() => {});
+  return run;
+}
+
+export function consumeBatch(batch: MessageBatch<unknown>, runtime: WorkersRuntime): Promise<void> {
+  return inTurn(async () => {
+    const { store, clock, log } = runtime;
+    const ids = batch.messages.map((m) => appliedId(m.timestamp, m.id));
+    const applied = await store.applied(ids);
+    const fresh: { id: string; event: Committable }[] = [];
+    batch.messages.forEach((message, i) => {
+      const id = ids[i] as string;
+      if (applied.has(id)) return;
+      if (isCommittable(message)) fresh.push({ id, event: message.body });
+      else log(`queue: message ${message.id} is not an event; dropped`);
+    });
+    if (fresh.length > 0) {
+      // Queues deliver roughly in order, not exactly; sessionisation wants each visitor's
+      // events in time order. The sort is stable: events of the same millisecond keep theirs.
+      const events = fresh.map((f) => f.event).sort((a, b) => timeOf(a) - timeOf(b));
+      const hashes = [...new Set(events.flatMap((e) => ('visitor' in e ? [e.visitor] : [])))];
+      const result = aggregateBatch(events, await store.loadVisitors(hashes));
+      await store.commit(
+        result,
+        clock(),
+        fresh.map((f) => f.id),
+      );
+    }
+    batch.ackAll();
+  });
+}
+
+function timeOf(event: Committable): number {
+  return 'time' in event ? event.time : event.bucket * 1000;
+}
+
+function isCommittable(message: Message<unknown>): message is Message<Committable> {
+  const body = message.body;
+  return typeof body === 'object' && body !== null && 'siteId' in body && 'bucket' in body;
+}
