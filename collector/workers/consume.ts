@@ -43,16 +43,23 @@ export function consumeBatch(batch: MessageBatch<unknown>, runtime: WorkersRunti
       // events in time order. The sort is stable: events of the same millisecond keep theirs.
       const events = fresh.map((f) => f.event).sort((a, b) => timeOf(a) - timeOf(b));
       const hashes = [...new Set(events.flatMap((e) => ('visitor' in e ? [e.visitor] : [])))];
-      const result = aggregateBatch(events, await store.loadVisitors(hashes));
-      await store.commit(
-        result,
-        clock(),
-        fresh.map((f) => f.id),
-      );
+      try {
+        const result = aggregateBatch(events, await store.loadVisitors(hashes));
+        await store.commit(
+          result,
+          clock(),
+          fresh.map((f) => f.id),
+        );
+      } catch (error) {
+        log(`queue: a batch of ${batch.messages.length} failed and will be retried: ${messageOf(error)}`);
+        throw error;
+      }
     }
     batch.ackAll();
   });
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function timeOf(event: Committable): number {
   return 'time' in event ? event.time : event.bucket * 1000;

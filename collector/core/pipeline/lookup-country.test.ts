@@ -20,7 +20,13 @@ describe('lookupCountry', () => {
 
   it('is given the truncated address only', () => {
     let seen = '';
-    lookupCountry({ country: (address) => ((seen = address), 'NO') }, ip, request);
+    const spy: CountryLookup = {
+      country: (address) => {
+        seen = address;
+        return 'NO';
+      },
+    };
+    lookupCountry(spy, ip, request);
     expect(seen).toBe('195.159.103.0');
   });
 });
