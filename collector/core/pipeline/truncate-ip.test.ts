@@ -56,3 +56,14 @@ describe('clientIp', () => {
     expect(() => parseProxyTrust('10.0.0.0/8,nonsense')).toThrow(/"nonsense"/);
   });
 });
+
+describe('the IPv4 fast path', () => {
+  it('agrees with the general parser on every octet boundary', () => {
+    for (const octet of [0, 1, 9, 10, 99, 100, 199, 200, 249, 250, 255]) {
+      expect(truncateAddress(`${octet}.${octet}.${octet}.${octet}`)).toBe(`${octet}.${octet}.${octet}.0`);
+      expect(truncateAddress(`::ffff:${octet}.1.2.3`)).toBe(`${octet}.1.2.0`);
+    }
+    for (const bad of ['256.1.1.1', '1.2.3', '01.2.3.4x', '1.2.3.4.5'])
+      expect(truncateAddress(bad)).toBeUndefined();
+  });
+});

@@ -48,9 +48,16 @@ export interface AddressSources {
   header: (name: string) => string | undefined;
 }
 
+/** Dotted-quad IPv4, bare or IPv4-mapped (`::ffff:`), the common case: no parser needed. */
+const IPV4 =
+  /^(?:::ffff:)?(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/i;
+
 /** Truncates one textual address; `undefined` when it does not parse. */
 export function truncateAddress(text: string): TruncatedIp | undefined {
-  if (!ipaddr.isValid(text)) return undefined;
+  const v4 = IPV4.exec(text);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0` as TruncatedIp;
+  // Every IPv4 address in a header or socket is a dotted quad; legacy forms (`1.2.3`, `0x7f.1`) are refused.
+  if (!ipaddr.IPv6.isValid(text)) return undefined;
   const addr = ipaddr.process(text); // IPv4-mapped IPv6 becomes IPv4 here
   const bytes = addr.toByteArray();
   const keep = addr.kind() === 'ipv4' ? 3 : 6; // /24 and /48
@@ -75,8 +82,9 @@ function chooseClient(sources: AddressSources, trust: ProxyTrust): string | unde
     case 'cloudflare':
       return sources.header('cf-connecting-ip')?.trim() || sources.peer;
     case 'one': {
-      const hops = forwardedFor(sources.header);
-      return hops[hops.length - 1] ?? sources.peer;
+      const value = sources.header('x-forwarded-for');
+      const last = value?.slice(value.lastIndexOf(',') + 1).trim();
+      return last && ipaddr.isValid(last) ? last : sources.peer;
     }
     case 'cidrs': {
       if (!sources.peer || !isTrusted(sources.peer, trust.ranges)) return sources.peer;
