@@ -18,6 +18,8 @@ import { closeAgents, postEvent } from '../support/post.ts';
 import { ADMIN_TOKEN, getJson, type RunningServer, startServer } from '../support/server.ts';
 
 const CLIENTS = ['127.45.67.89', '127.45.67.200', '127.45.68.89'] as const;
+/** Sent in X-Forwarded-For by a client; without GLIMT_TRUST_PROXY it must be ignored (and never stored). */
+const SPOOFED = '198.51.100.77';
 const EMAIL_SECRET = 'alice.secret@example.org';
 const REFERRER_SECRET = 'ref-token-9f8e7d6c5b4a';
 const SECRETS = [EMAIL_SECRET, encodeURIComponent(EMAIL_SECRET), REFERRER_SECRET];
@@ -35,7 +37,7 @@ function needlesFor(address: string): { label: string; bytes: Buffer }[] {
   ];
 }
 
-const ADDRESS_NEEDLES = CLIENTS.flatMap(needlesFor);
+const ADDRESS_NEEDLES = [...CLIENTS, SPOOFED].flatMap(needlesFor);
 const SECRET_NEEDLES = SECRETS.flatMap((secret) => [
   { label: `secret ${secret}`, bytes: Buffer.from(secret, 'utf8') },
   { label: `secret utf16 ${secret}`, bytes: Buffer.from(secret, 'utf16le') },
@@ -82,14 +84,22 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
       eventResponses.push(response);
       return response;
     };
+    // A page URL and a referrer carrying secrets in their query strings. First in its visit:
+    // utm_* and the referrer belong to the visit, so they come from its first pageview.
+    const secretUrl = `https://example.com/signup?email=${encodeURIComponent(EMAIL_SECRET)}&utm_source=news`;
+    const secretReferrer = `https://mail.example.net/inbox?token=${REFERRER_SECRET}&email=${EMAIL_SECRET}`;
+    expect((await post(pageview(secretUrl, { referrer: secretReferrer }), CLIENTS[0])).status).toBe(202);
     // One plain pageview from each client (same Chrome UA).
     for (const [i, localAddress] of CLIENTS.entries()) {
       expect((await post(pageview(`https://example.com/client-${i}`), localAddress)).status).toBe(202);
     }
-    // A page URL and a referrer carrying secrets in their query strings.
-    const secretUrl = `https://example.com/signup?email=${encodeURIComponent(EMAIL_SECRET)}&utm_source=news`;
-    const secretReferrer = `https://mail.example.net/inbox?token=${REFERRER_SECRET}&email=${EMAIL_SECRET}`;
-    expect((await post(pageview(secretUrl, { referrer: secretReferrer }), CLIENTS[0])).status).toBe(202);
+    // A forged X-Forwarded-For: no proxy is trusted, so the peer (127.45.68.89) stays the client.
+    const spoofed = await postEvent(server.url, pageview('https://example.com/forged'), {
+      localAddress: CLIENTS[2],
+      headers: { 'x-forwarded-for': SPOOFED },
+    });
+    eventResponses.push(spoofed);
+    expect(spoofed.status).toBe(202);
     // Refused requests from the same client: malformed body, unknown site, foreign host.
     const malformed = await post('{"site": "example.com", "name": ', CLIENTS[0]);
     expect(malformed.status).toBe(400);
@@ -146,9 +156,9 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
       ]),
     );
     // And a text haystack (output, CSV) is searched the same way.
-    expect(findNeedles([{ name: 'log', bytes: Buffer.from('peer ::ffff:127.45.67.200') }], ADDRESS_NEEDLES)).toEqual(
-      ['log: text 127.45.67.200', 'log: text ::ffff:127.45.67.200'],
-    );
+    expect(
+      findNeedles([{ name: 'log', bytes: Buffer.from('peer ::ffff:127.45.67.200') }], ADDRESS_NEEDLES),
+    ).toEqual(['log: text 127.45.67.200', 'log: text ::ffff:127.45.67.200']);
   });
 
   it('identity uses the /24: 127.45.67.89 and 127.45.67.200 are one visitor, 127.45.68.89 another', async () => {
@@ -156,7 +166,8 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
       server,
       `/api/stats/aggregate?site=example.com&from=${today()}&to=${today()}`,
     );
-    expect(stats.pageviews).toBe(4);
+    expect(stats.pageviews).toBe(5);
+    // 3 if the forged X-Forwarded-For had been believed, 3 if identity used the full address.
     expect(stats.visitors).toBe(2);
   });
 
@@ -180,7 +191,7 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
   });
 
   it('no response from /api/event sets a cookie', async () => {
-    expect(eventResponses.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 400, 400, 403, 403]);
+    expect(eventResponses.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 202, 400, 400, 403, 403]);
     for (const response of eventResponses) expect(response.headers['set-cookie']).toBeUndefined();
     // The CORS preflight neither.
     const preflight = await fetch(`${server.url}/api/event`, {
@@ -191,9 +202,14 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
     expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
   });
 
-  it('the 400 for a malformed body names JSON and holds no address', () => {
+  it('the 400 for a malformed body names JSON and holds no address; no error answer does', () => {
     expect(JSON.parse(badBody).error).toMatch(/JSON/);
     expect(findNeedles([{ name: '400 body', bytes: Buffer.from(badBody) }], ADDRESS_NEEDLES)).toEqual([]);
+    const answers = eventResponses.map((r, i) => ({
+      name: `answer ${i} (${r.status})`,
+      bytes: Buffer.from(r.body + JSON.stringify(r.headers)),
+    }));
+    expect(findNeedles(answers, ADDRESS_NEEDLES)).toEqual([]);
   });
 
   it('no full address and no query secret in the CSV export', () => {

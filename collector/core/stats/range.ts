@@ -40,10 +40,11 @@ export function parseRange(
       wholeDays: true,
     };
   }
-  const fromMs = parseInstant(from);
+  // A date may stand beside an instant: it means the start of that local day (`from`) or its end (`to`).
+  const fromMs = fromDay !== undefined ? dayStart(zone, fromDay) * 1000 : parseInstant(from);
   if (fromMs === undefined)
     return `"from" is neither YYYY-MM-DD nor ISO 8601 with a zone: ${JSON.stringify(from)}`;
-  const toMs = parseInstant(to);
+  const toMs = toDay !== undefined ? dayStart(zone, toDay + 1) * 1000 : parseInstant(to);
   if (toMs === undefined) return `"to" is neither YYYY-MM-DD nor ISO 8601 with a zone: ${JSON.stringify(to)}`;
   if (toMs <= fromMs) return '"to" must be after "from"';
   if (toMs - fromMs > MAX_DAYS * 86_400_000) return `the range is longer than ${MAX_DAYS} days`;
