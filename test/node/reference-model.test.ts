@@ -1,0 +1,363 @@
+/**
+ * The reference-model test (ARCHITECTURE.md, goal 3: "a seeded reference model checks every one of them").
+ *
+ * A seeded stream of more than 50,000 events (four sites in four time zones, one of them with
+ * a half-hour offset; three local days including New York's switch to daylight saving time;
+ * thousands of visitors; bots, opt-outs, prefetches; visits across hours and local midnights)
+ * is posted over real HTTP to the real app running in this process, each request at its own
+ * `x-test-time`. Then every answer the contract calls exact — aggregates of whole days, of a
+ * range of days and of single hours, hourly, daily and monthly timeseries, every breakdown,
+ * filtered aggregates, the drop log — must equal what a naive, independent model
+ * (`test/support/stream/reference.ts`) computes from the raw stream. Instant ranges of partial
+ * days must answer exact counters and the visitor estimate ARCHITECTURE.md documents.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BREAKDOWN_DIMENSIONS } from '../../collector/core/dimensions.ts';
+import { truncateAddress } from '../../collector/core/pipeline/truncate-ip.ts';
+import { dayStart, parseDay } from '../../collector/core/time/zone.ts';
+import { type InProcessServer, startInProcess } from '../support/in-process.ts';
+import { closeAgents, postEvent } from '../support/post.ts';
+import { ADMIN_TOKEN } from '../support/server.ts';
+import {
+  generateStream,
+  STREAM_DAYS,
+  STREAM_SITES,
+  type Stream,
+  type StreamEvent,
+} from '../support/stream/generate.ts';
+import {
+  type BreakdownRow,
+  type Instants,
+  type Period,
+  ReferenceModel,
+} from '../support/stream/reference.ts';
+
+const CONCURRENCY = 64;
+/** Every this many events, the collector's in-memory visitor states are forgotten: they must come back from SQLite. */
+const FORGET_EVERY = 7_000;
+const [FIRST, MIDDLE, LAST] = STREAM_DAYS;
+const DAYS = STREAM_DAYS.map((text) => parseDay(text) ?? Number.NaN);
+const MIDDLE_DAY = DAYS[1] ?? Number.NaN;
+/**
+ * Single UTC hours, asked for as ISO ranges: 14:00Z, and 23:00Z (midnight in Oslo, the last
+ * hour of the day in UTC). In Kolkata each holds one local hour bucket, the one starting at :30.
+ */
+const HOURS = ['2026-03-08T14:00:00Z', '2026-03-07T23:00:00Z'];
+
+let stream: Stream;
+let model: ReferenceModel;
+let server: InProcessServer | undefined;
+const failures: string[] = [];
+let replayMs = 0;
+
+/** A visitor's events must reach the collector in order: the key is what the collector identifies them by. */
+function orderKey(event: StreamEvent): string {
+  return `${event.payload.site}|${truncateAddress(event.ip) ?? event.ip}|${event.ua}`;
+}
+
+/** Posts every event, `CONCURRENCY` in flight, each visitor's strictly one after another. */
+async function replay(running: InProcessServer, events: readonly StreamEvent[]): Promise<void> {
+  const sites = await running.runtime.store.listSites();
+  const tails = new Map<string, Promise<void>>();
+  const waiting: (() => void)[] = [];
+  let inFlight = 0;
+  const acquire = () => {
+    if (inFlight < CONCURRENCY) {
+      inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  };
+  for (const [index, event] of events.entries()) {
+    if (index > 0 && index % FORGET_EVERY === 0) {
+      // What the maintenance job does at midnight, here for every day: the next events of
+      // each visitor load its state from storage (as after an eviction from the LRU cache).
+      for (const site of sites) running.runtime.committer.forgetBefore(site.id, (DAYS[2] ?? 0) + 1);
+    }
+    await acquire();
+    const key = orderKey(event);
+    const previous = tails.get(key);
+    const run = (async () => {
+      try {
+        if (previous) await previous;
+        const response = await postEvent(running.url, event.payload, {
+          userAgent: event.ua,
+          headers: { ...event.headers, 'x-test-time': String(event.time) },
+        });
+        if (response.status !== 202 || response.body !== '') {
+          failures.push(`event #${index} ${JSON.stringify(event)}: ${response.status} ${response.body}`);
+        }
+      } catch (error) {
+        failures.push(`event #${index}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        release();
+      }
+    })();
+    tails.set(key, run);
+    void run.then(() => {
+      if (tails.get(key) === run) tails.delete(key);
+    });
+  }
+  await Promise.all(tails.values());
+}
+
+async function stats<T>(path: string): Promise<T> {
+  if (!server) throw new Error('the server did not start');
+  const response = await fetch(server.url + path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+const q = (site: string, from: string, to: string) =>
+  `site=${encodeURIComponent(site)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+
+const isoOf = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+const instants = (from: string, to: string): Instants => ({
+  from: Date.parse(from) / 1000,
+  to: Date.parse(to) / 1000,
+});
+const dayPeriods = (days: readonly number[]): Period[] => days.map((day) => ({ day }));
+const timezoneOf = (site: string) => STREAM_SITES.find((s) => s.domain === site)?.timezone ?? 'UTC';
+
+function byValue(rows: readonly BreakdownRow[]): BreakdownRow[] {
+  return [...rows].sort((a, b) =>
+    String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0,
+  );
+}
+
+/** Rows out of order: a row with more visitors than the one before it. */
+function orderViolations(rows: readonly BreakdownRow[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    if (a && b && Number(b.visitors) > Number(a.visitors)) {
+      out.push(`#${i} ${b.value} (${b.visitors}) after ${a.value} (${a.visitors})`);
+    }
+  }
+  return out;
+}
+
+/** One breakdown, every row (limit=1000), compared as a set keyed by value; the order checked apart. */
+async function checkBreakdown(
+  site: string,
+  dim: string,
+  from: string,
+  to: string,
+  span: Period[] | Instants,
+  label: string,
+): Promise<BreakdownRow[]> {
+  const expected = model.breakdown(site, dim, span);
+  expect(expected.length, `${label}: the reference fits in one page`).toBeLessThanOrEqual(1000);
+  const actual = await stats<BreakdownRow[]>(
+    `/api/stats/breakdown?${q(site, from, to)}&by=${dim}&limit=1000`,
+  );
+  expect.soft(byValue(actual), `breakdown by ${dim} on ${site} ${label}`).toEqual(byValue(expected));
+  expect
+    .soft(orderViolations(actual), `breakdown by ${dim} on ${site} ${label}: visitors descending`)
+    .toEqual([]);
+  return actual;
+}
+
+/** The value with the most visitors in the reference (ties: the first by name). */
+function topValue(rows: readonly BreakdownRow[]): string {
+  const top = byValue(rows).sort((a, b) => Number(b.visitors) - Number(a.visitors))[0];
+  if (!top) throw new Error('no rows');
+  return String(top.value);
+}
+
+beforeAll(async () => {
+  stream = generateStream();
+  model = new ReferenceModel(stream.events, STREAM_SITES);
+  server = await startInProcess(
+    Object.fromEntries(
+      STREAM_SITES.map((site) => [site.domain, { timezone: site.timezone, honourOptOut: site.honourOptOut }]),
+    ),
+    { GLIMT_TRUST_PROXY: '1', GLIMT_GEO: 'off' },
+  );
+  const started = performance.now();
+  await replay(server, stream.events);
+  replayMs = performance.now() - started;
+}, 300_000);
+
+afterAll(async () => {
+  closeAgents();
+  await server?.close();
+});
+
+describe('reference model', () => {
+  it('replays the whole stream: every event answered 202', () => {
+    console.log(
+      `reference model: ${stream.events.length} events posted in ${(replayMs / 1000).toFixed(1)} s; ` +
+        `${JSON.stringify(stream.meta)}; ${JSON.stringify(model.facts)}`,
+    );
+    expect(stream.events.length).toBeGreaterThanOrEqual(50_000);
+    expect(failures.slice(0, 5), `${failures.length} events not answered 202 with an empty body`).toEqual([]);
+  });
+
+  it('the stream has the cases it exists to check', () => {
+    expect(stream.meta.collapsedPairs, 'visitor pairs sharing a /24 and a User-Agent').toBeGreaterThan(10);
+    expect(model.facts.collapsedIdentities, 'identities played by two addresses').toBeGreaterThan(10);
+    expect(stream.meta.ipv6Visitors).toBeGreaterThan(10);
+    expect(model.facts.visitsAcrossHours, 'visits spanning an hour boundary').toBeGreaterThan(100);
+    expect(model.facts.midnightSplits, 'activity crossing a local midnight').toBeGreaterThan(20);
+    expect(model.facts.noVisitDrops, 'engagements without a visit').toBeGreaterThan(100);
+    for (const site of STREAM_SITES) {
+      const reasons = model.dropped(site.domain, DAYS).map((d) => d.reason);
+      const expected = site.honourOptOut
+        ? ['bot', 'dnt', 'gpc', 'no_visit', 'prefetch']
+        : ['bot', 'no_visit', 'prefetch'];
+      expect(reasons.sort(), `drop reasons on ${site.domain}`).toEqual(expected);
+    }
+  });
+
+  describe.each(STREAM_SITES.map((site) => [site.domain]))('%s', (site) => {
+    it('aggregate: each whole day and the whole range', async () => {
+      for (const [i, day] of STREAM_DAYS.entries()) {
+        const actual = await stats(`/api/stats/aggregate?${q(site, day, day)}`);
+        expect
+          .soft(actual, `aggregate on ${site} ${day}`)
+          .toEqual(model.aggregate(site, dayPeriods([DAYS[i] ?? 0])));
+      }
+      const actual = await stats(`/api/stats/aggregate?${q(site, FIRST, LAST)}`);
+      expect
+        .soft(actual, `aggregate on ${site} ${FIRST}..${LAST}`)
+        .toEqual(model.aggregate(site, dayPeriods(DAYS)));
+    });
+
+    it('aggregate: ISO ranges that are exactly whole local days', async () => {
+      const timezone = timezoneOf(site);
+      for (const days of [[MIDDLE_DAY], DAYS]) {
+        const from = isoOf(dayStart(timezone, days[0] ?? 0));
+        const to = isoOf(dayStart(timezone, (days[days.length - 1] ?? 0) + 1));
+        const actual = await stats(`/api/stats/aggregate?${q(site, from, to)}`);
+        expect
+          .soft(actual, `aggregate on ${site} ${from}..${to}`)
+          .toEqual(model.aggregate(site, dayPeriods(days)));
+        await checkBreakdown(site, 'source', from, to, dayPeriods(days), `${from}..${to}`);
+        await checkBreakdown(site, 'exit_page', from, to, dayPeriods(days), `${from}..${to}`);
+      }
+    });
+
+    it('aggregate filtered on the top value of each dimension, the whole range', async () => {
+      for (const dim of BREAKDOWN_DIMENSIONS) {
+        const value = topValue(model.breakdown(site, dim, dayPeriods(DAYS)));
+        const filter = encodeURIComponent(`${dim}:${value}`);
+        const actual = await stats(`/api/stats/aggregate?${q(site, FIRST, LAST)}&filter=${filter}`);
+        expect
+          .soft(actual, `aggregate on ${site} ${FIRST}..${LAST} filter=${dim}:${value}`)
+          .toEqual(model.aggregateFiltered(site, dim, value, dayPeriods(DAYS)));
+      }
+    });
+
+    it('aggregate and every breakdown of a single hour', async () => {
+      for (const hour of HOURS) {
+        const to = isoOf(Date.parse(hour) / 1000 + 3600);
+        const span = instants(hour, to);
+        const actual = await stats(`/api/stats/aggregate?${q(site, hour, to)}`);
+        expect.soft(actual, `aggregate on ${site} ${hour}..${to}`).toEqual(model.aggregate(site, span));
+        for (const dim of BREAKDOWN_DIMENSIONS) await checkBreakdown(site, dim, hour, to, span, hour);
+      }
+    });
+
+    it('instant ranges of partial days: exact counters, the documented visitor estimate', async () => {
+      const timezone = timezoneOf(site);
+      const first = DAYS[0] ?? 0;
+      const last = DAYS[2] ?? 0;
+      const middle = dayStart(timezone, MIDDLE_DAY);
+      const spans: [string, string][] = [
+        // Local noon of the first day to 09:00 of the last: two partial days around a whole one.
+        [isoOf(dayStart(timezone, first) + 12 * 3600), isoOf(dayStart(timezone, last) + 9 * 3600)],
+        // Three local hours of the middle day.
+        [isoOf(middle + 8 * 3600), isoOf(middle + 11 * 3600)],
+        // Not on hour boundaries, with an offset: the hours that start inside the range.
+        [
+          `${new Date((middle + 5 * 3600 + 1200 + 3600) * 1000).toISOString().slice(0, 19)}+01:00`,
+          `${new Date((middle + 30 * 3600 + 2700 - 5400) * 1000).toISOString().slice(0, 19)}-01:30`,
+        ],
+      ];
+      for (const [from, to] of spans) {
+        const span = instants(from, to);
+        const days = model.daysOf(site, span);
+        const label = `${from}..${to}`;
+        const query = q(site, from, to);
+        const actual = await stats(`/api/stats/aggregate?${query}`);
+        expect.soft(actual, `aggregate on ${site} ${label}`).toEqual(model.aggregate(site, span));
+        const daily = await stats(`/api/stats/timeseries?${query}&interval=day`);
+        expect
+          .soft(daily, `daily timeseries on ${site} ${label}`)
+          .toEqual(model.timeseriesDays(site, days, span));
+        const hourly = await stats(`/api/stats/timeseries?${query}&interval=hour`);
+        expect
+          .soft(hourly, `hourly timeseries on ${site} ${label}`)
+          .toEqual(model.timeseriesHours(site, days, span));
+        for (const dim of BREAKDOWN_DIMENSIONS) {
+          const rows = await stats<BreakdownRow[]>(`/api/stats/breakdown?${query}&by=${dim}&limit=1000`);
+          expect
+            .soft(byValue(rows), `breakdown by ${dim} on ${site} ${label}`)
+            .toEqual(byValue(model.breakdown(site, dim, span)));
+        }
+      }
+    });
+
+    it('timeseries: hourly over one day and over the range, daily and monthly over the range', async () => {
+      const hourly = await stats(`/api/stats/timeseries?${q(site, MIDDLE, MIDDLE)}&interval=hour`);
+      expect
+        .soft(hourly, `hourly timeseries on ${site} ${MIDDLE}`)
+        .toEqual(model.timeseriesHours(site, [MIDDLE_DAY]));
+      const defaulted = await stats(`/api/stats/timeseries?${q(site, MIDDLE, MIDDLE)}`);
+      expect
+        .soft(defaulted, `default timeseries on ${site} ${MIDDLE}`)
+        .toEqual(model.timeseriesHours(site, [MIDDLE_DAY]));
+      const allHours = await stats(`/api/stats/timeseries?${q(site, FIRST, LAST)}&interval=hour`);
+      expect
+        .soft(allHours, `hourly timeseries on ${site} ${FIRST}..${LAST}`)
+        .toEqual(model.timeseriesHours(site, DAYS));
+      const daily = await stats(`/api/stats/timeseries?${q(site, FIRST, LAST)}&interval=day`);
+      expect
+        .soft(daily, `daily timeseries on ${site} ${FIRST}..${LAST}`)
+        .toEqual(model.timeseriesDays(site, DAYS));
+      const defaultedDaily = await stats(`/api/stats/timeseries?${q(site, FIRST, LAST)}`);
+      expect
+        .soft(defaultedDaily, `default timeseries on ${site} ${FIRST}..${LAST}`)
+        .toEqual(model.timeseriesDays(site, DAYS));
+      const monthly = await stats(`/api/stats/timeseries?${q(site, FIRST, LAST)}&interval=month`);
+      expect
+        .soft(monthly, `monthly timeseries on ${site} ${FIRST}..${LAST}`)
+        .toEqual([{ time: FIRST.slice(0, 7), ...model.aggregate(site, dayPeriods(DAYS)) }]);
+    });
+
+    it.each(BREAKDOWN_DIMENSIONS.map((dim) => [dim]))(
+      'breakdown by %s: the whole range and one day',
+      async (dim) => {
+        const all = await checkBreakdown(site, dim, FIRST, LAST, dayPeriods(DAYS), `${FIRST}..${LAST}`);
+        await checkBreakdown(site, dim, MIDDLE, MIDDLE, dayPeriods([MIDDLE_DAY]), MIDDLE);
+        // Without a limit: the first 10 rows of the same order.
+        const top = await stats<BreakdownRow[]>(`/api/stats/breakdown?${q(site, FIRST, LAST)}&by=${dim}`);
+        expect
+          .soft(top, `breakdown by ${dim} on ${site} ${FIRST}..${LAST}, default limit`)
+          .toEqual(all.slice(0, 10));
+      },
+    );
+
+    it('dropped: the range, each day, single hours', async () => {
+      const all = await stats(`/api/stats/dropped?${q(site, FIRST, LAST)}`);
+      expect.soft(all, `dropped on ${site} ${FIRST}..${LAST}`).toEqual(model.dropped(site, DAYS));
+      for (const [i, day] of STREAM_DAYS.entries()) {
+        const actual = await stats(`/api/stats/dropped?${q(site, day, day)}`);
+        expect.soft(actual, `dropped on ${site} ${day}`).toEqual(model.dropped(site, [DAYS[i] ?? 0]));
+      }
+      for (const hour of HOURS) {
+        const to = isoOf(Date.parse(hour) / 1000 + 3600);
+        const actual = await stats(`/api/stats/dropped?${q(site, hour, to)}`);
+        expect
+          .soft(actual, `dropped on ${site} ${hour}..${to}`)
+          .toEqual(model.droppedIn(site, instants(hour, to)));
+      }
+    });
+  });
+});
