@@ -5,7 +5,7 @@
  * with it, and the maintenance job deletes the state with the salt (invariant 3).
  * Stored as one JSON row per hash, rewritten once per batch that touches it.
  */
-import { VISIT_DIMENSIONS } from '../dimensions.ts';
+import { DIMENSION_CODES, VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { VisitValues } from '../pipeline/collected-event.ts';
 
 export interface Visit {
@@ -41,32 +41,52 @@ export function newVisitorState(siteId: number, day: number): VisitorState {
   return { siteId, day, visit: null, hour: 0, hourSeen: new Set(), daySeen: new Set(), exits: new Map() };
 }
 
+/** The key under which a visitor is remembered as counted in a rollup row. */
+export function seenKey(dimCode: number, value: string): string {
+  return `${dimCode}\u0001${value}`;
+}
+
+/** Keys that a visit's first counted event always adds: they need not be stored twice. */
+function impliedKeys(visit: Visit): string[] {
+  const keys = [seenKey(DIMENSION_CODES.total, '')];
+  for (const dim of VISIT_DIMENSIONS) keys.push(seenKey(DIMENSION_CODES[dim], visit.dims[dim]));
+  keys.push(seenKey(DIMENSION_CODES.entry_page, visit.entry));
+  return keys;
+}
+
 /**
  * The stored form is compact, because one row is written per visitor per batch: the
- * visit's dimension values as an array, and the hour's keys as indices into the day's
- * (a key seen this hour was seen today).
+ * visit's dimension values as an array; the day's keys without those the current visit
+ * implies (`i`: 1); the hour's keys as indices into the day's (a key seen this hour
+ * was seen today).
  */
 interface StoredState {
   s: number;
   d: number;
   v: (Omit<Visit, 'dims'> & { dims: string[] }) | null;
   h: number;
+  i: 0 | 1;
   ds: string[];
   hs: number[];
   x: [string, number][];
 }
 
 export function serializeState(state: VisitorState): string {
-  const day = [...state.daySeen];
-  const hour: number[] = [];
-  for (let i = 0; i < day.length; i++) if (state.hourSeen.has(day[i] as string)) hour.push(i);
   const visit = state.visit;
+  const implied = visit ? impliedKeys(visit) : [];
+  const compact = implied.length > 0 && implied.every((key) => state.daySeen.has(key));
+  const skip = new Set(compact ? implied : []);
+  const rest = [...state.daySeen].filter((key) => !skip.has(key));
+  const all = compact ? [...implied, ...rest] : rest;
+  const hour: number[] = [];
+  for (let i = 0; i < all.length; i++) if (state.hourSeen.has(all[i] as string)) hour.push(i);
   const stored: StoredState = {
     s: state.siteId,
     d: state.day,
     v: visit && { ...visit, dims: VISIT_DIMENSIONS.map((dim) => visit.dims[dim]) },
     h: state.hour,
-    ds: day,
+    i: compact ? 1 : 0,
+    ds: rest,
     hs: hour,
     x: [...state.exits],
   };
@@ -75,17 +95,19 @@ export function serializeState(state: VisitorState): string {
 
 export function deserializeState(text: string): VisitorState {
   const stored = JSON.parse(text) as StoredState;
-  const visit = stored.v;
+  const v = stored.v;
+  const visit: Visit | null = v && {
+    ...v,
+    dims: Object.fromEntries(VISIT_DIMENSIONS.map((dim, i) => [dim, v.dims[i] ?? ''])) as VisitValues,
+  };
+  const all = stored.i === 1 && visit ? [...impliedKeys(visit), ...stored.ds] : stored.ds;
   return {
     siteId: stored.s,
     day: stored.d,
-    visit: visit && {
-      ...visit,
-      dims: Object.fromEntries(VISIT_DIMENSIONS.map((dim, i) => [dim, visit.dims[i] ?? ''])) as VisitValues,
-    },
+    visit,
     hour: stored.h,
-    hourSeen: new Set(stored.hs.map((i) => stored.ds[i] as string)),
-    daySeen: new Set(stored.ds),
+    hourSeen: new Set(stored.hs.map((i) => all[i] as string)),
+    daySeen: new Set(all),
     exits: new Map(stored.x),
   };
 }
