@@ -165,7 +165,10 @@ describe('visitor state', () => {
     const back = deserializeState(serializeState(r.state));
     expect(back).toEqual(r.state);
     // A second visit from another source: the first visit's keys must come back too.
-    const two = run([event(0, 'pageview', '/a'), event(40, 'pageview', '/b', { visit: { ...visit, source: 'Bing' } })]);
+    const two = run([
+      event(0, 'pageview', '/a'),
+      event(40, 'pageview', '/b', { visit: { ...visit, source: 'Bing' } }),
+    ]);
     expect(deserializeState(serializeState(two.state))).toEqual(two.state);
     expect(two.state.daySeen.has('4\u0001Google')).toBe(true);
     expect(serializeState(two.state).length).toBeLessThan(1000);
