@@ -23,10 +23,17 @@ export interface AppDeps extends PipelineDeps {
   sink: EventSink;
   /** The runtime's peer address reader (ConnInfo); only `clientIp` uses what it returns. */
   peerAddress: (c: Context) => string | undefined;
-  /** The tracker script, when built. */
-  tracker?: { body: string; etag: string };
+  /** The tracker script, when built, and its compressed forms where the runtime made them. */
+  tracker?: TrackerScript;
   /** One line to the operator's log. Never given an address. */
   log: (line: string) => void;
+}
+
+export interface TrackerScript {
+  body: string;
+  etag: string;
+  gzip?: Uint8Array<ArrayBuffer>;
+  br?: Uint8Array<ArrayBuffer>;
 }
 
 export function createApp(deps: AppDeps): Hono {

@@ -14,7 +14,7 @@ import { SiteRegistry } from '../core/sites.ts';
 import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
 import { loadCountryDataset } from './geo-dataset.ts';
 import { Maintenance } from './maintenance.ts';
-import { loadTrackerScript } from './tracker-script.ts';
+import { compressTracker, loadTrackerScript } from './tracker-script.ts';
 
 export const hmacSha256: KeyedHash = (key, message) =>
   createHmac('sha256', key).update(message).digest('hex');
@@ -50,7 +50,7 @@ export async function createNodeRuntime(
     trust: config.trust,
     clock,
     peerAddress: (c) => getConnInfo(c).remote.address,
-    tracker: await loadTrackerScript(),
+    tracker: compressTracker(await loadTrackerScript()),
     log,
   });
   const maintenance = new Maintenance({ store, sites, salts, committer, clock });

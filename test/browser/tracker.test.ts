@@ -223,9 +223,10 @@ describe('03_hash: hash routes with data-hash', () => {
     const urls = recording.sent
       .filter((e) => e.payload.name === 'pageview')
       .map((e) => new URL(e.payload.url).hash);
-    // The routes are in the URLs sent; the collector drops every fragment for now, so its
-    // page breakdown shows them all as `/` (reported: it should keep a `#/` route).
     expect(urls).toEqual(['', '#/pricing', '#/about']);
+    // The collector keeps a `#/` route as part of the page.
+    const pageRows = await pages(fixture);
+    expect(pageRows.map((row) => row.value).sort()).toEqual(['/', '/#/about', '/#/pricing']);
     expectClean(recording);
   });
 });

@@ -19,6 +19,12 @@ describe('normaliseUrl', () => {
     expect(normaliseUrl('https://example.com/100%').path).toBe('/100%');
   });
 
+  it('keeps a hash route, without a query inside it, and drops other fragments', () => {
+    expect(normaliseUrl('https://example.com/#/pricing?token=x').path).toBe('/#/pricing');
+    expect(normaliseUrl('https://example.com/app#!/users/7').path).toBe('/app#!/users/7');
+    expect(normaliseUrl('https://example.com/doc#section-2').path).toBe('/doc');
+  });
+
   it('gives the root as /', () => {
     expect(normaliseUrl('https://example.com').path).toBe('/');
   });

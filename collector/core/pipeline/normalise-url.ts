@@ -1,8 +1,8 @@
 /**
  * @module Step: normalise the page URL.
  *
- * Keeps the lower-cased host and the path; drops the fragment and every query
- * parameter except the `utm_*` tags, which become their own dimensions. A query
+ * Keeps the lower-cased host, the path and a hash route; drops any other fragment and every
+ * query parameter except the `utm_*` tags, which become their own dimensions. A query
  * string can carry an e-mail address or a token (`?email=…`), so it is never stored.
  */
 import { UTM_PARAMS, type UtmParam } from '../protocol.ts';
@@ -29,6 +29,10 @@ export function normaliseUrl(raw: string): PageUrl {
   }
   let path = safeDecode(url.pathname);
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  // A hash route (`#/pricing`, `#!/pricing`) is a page of a single-page app; the tracker
+  // sends one only with `data-hash`. Any other fragment, and a query inside the route, is dropped.
+  const route = /^#!?\//.test(url.hash) ? safeDecode(url.hash.split('?')[0] as string) : '';
+  path += route;
   return { host: url.hostname.toLowerCase(), path: path.slice(0, MAX_PATH) || '/', utm };
 }
 
