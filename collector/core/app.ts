@@ -21,6 +21,8 @@ export interface EventSink {
 export interface AppDeps extends PipelineDeps {
   store: Store;
   sink: EventSink;
+  /** Makes every acknowledged event visible to queries (Node counts in the background); absent where reads are eventual. */
+  settle?: () => Promise<void>;
   /** The runtime's peer address reader (ConnInfo); only `clientIp` uses what it returns. */
   peerAddress: (c: Context) => string | undefined;
   /** The tracker script, when built, and its compressed forms where the runtime made them. */

@@ -8,6 +8,7 @@
 import type { BatchResult } from './aggregate/aggregate-batch.ts';
 import type { VisitorState } from './aggregate/visitor-state.ts';
 import type { Counters } from './dimensions.ts';
+import type { Committable } from './pipeline/collected-event.ts';
 
 export interface Site {
   id: number;
@@ -48,6 +49,20 @@ export interface TokenRecord {
   kind: 'admin' | 'share';
   /** For share tokens: the one site it may read. */
   siteId: number | null;
+}
+
+/**
+ * The write-ahead journal of the Node runtime: accepted events, appended in one small
+ * sequential transaction per acknowledged batch, and deleted by the rollup commit that
+ * counts them. After a crash, what is left is replayed.
+ */
+export interface Journal {
+  /** Appends durably, in order; returns the id of the last event. */
+  append(events: readonly Committable[]): Promise<number>;
+  /** Events appended and not yet committed to the rollups, oldest first. */
+  pending(): Promise<{ id: number; event: Committable }[]>;
+  /** `Store.commit`, and the deletion of the journal's events up to `through`, in one transaction. */
+  commitThrough(batch: BatchResult, now: number, through: number): Promise<void>;
 }
 
 export interface Store {

@@ -39,12 +39,15 @@ export async function createNodeRuntime(
   const sites = new SiteRegistry(store);
   await sites.reload();
   const salts = new Salts(store);
-  const committer = new GroupCommitter(store, clock, { maxQueue: config.queueMax, ...options.commit });
+  const committer = new GroupCommitter(store, store, clock, { maxQueue: config.queueMax, ...options.commit });
+  const replayed = await committer.recover();
+  if (replayed > 0) log(`counted ${replayed} acknowledged events left in the journal by the last run`);
   const app = createApp({
     store,
     sites,
     salts,
     sink: committer,
+    settle: () => committer.settle(),
     keyedHash: hmacSha256,
     geo: config.geo ? loadCountryDataset() : noCountry,
     trust: config.trust,

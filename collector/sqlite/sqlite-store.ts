@@ -10,7 +10,16 @@ import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
-import type { RollupQuery, RollupRow, Site, SiteOptions, Store, TokenRecord } from '../core/store.ts';
+import type { Committable } from '../core/pipeline/collected-event.ts';
+import type {
+  Journal,
+  RollupQuery,
+  RollupRow,
+  Site,
+  SiteOptions,
+  Store,
+  TokenRecord,
+} from '../core/store.ts';
 import { migrate } from './migrate.ts';
 
 export type SyncMode = 'normal' | 'full';
@@ -49,7 +58,7 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): Sqlite
   return new SqliteStore(db);
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, Journal {
   readonly db: Database.Database;
   readonly #stmt;
 
@@ -75,6 +84,8 @@ export class SqliteStore implements Store {
          ON CONFLICT DO UPDATE SET day = excluded.day, last_seen = excluded.last_seen, state = excluded.state`,
       ),
       loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
+      appendJournal: db.prepare('INSERT INTO journal (event) VALUES (?)'),
+      truncateJournal: db.prepare('DELETE FROM journal WHERE id <= ?'),
     };
   }
 
@@ -164,14 +175,36 @@ export class SqliteStore implements Store {
     return found;
   }
 
+  async append(events: readonly Committable[]): Promise<number> {
+    const s = this.#stmt;
+    return this.db.transaction(() => {
+      let last = 0;
+      for (const event of events) last = Number(s.appendJournal.run(JSON.stringify(event)).lastInsertRowid);
+      return last;
+    })();
+  }
+
+  async pending(): Promise<{ id: number; event: Committable }[]> {
+    const rows = this.db.prepare('SELECT id, event FROM journal ORDER BY id').all() as {
+      id: number;
+      event: string;
+    }[];
+    return rows.map((row) => ({ id: row.id, event: JSON.parse(row.event) as Committable }));
+  }
+
   async commit(batch: BatchResult, now: number): Promise<void> {
     this.commitSync(batch, now);
   }
 
-  /** The whole batch in one transaction: deltas, drop counts and visitor states. */
-  commitSync(batch: BatchResult, now: number): void {
+  async commitThrough(batch: BatchResult, now: number, through: number): Promise<void> {
+    this.commitSync(batch, now, through);
+  }
+
+  /** The whole batch in one transaction: deltas, drop counts, visitor states, and the journal they empty. */
+  commitSync(batch: BatchResult, now: number, journalThrough?: number): void {
     const s = this.#stmt;
     this.db.transaction(() => {
+      if (journalThrough !== undefined) s.truncateJournal.run(journalThrough);
       for (const cell of batch.deltas.cells()) {
         const c = cell.counters;
         (cell.grain === 'hour' ? s.upsertHour : s.upsertDay).run(

@@ -25,6 +25,8 @@ const view = (site: string, at: number, page = '/') =>
   );
 
 const db = () => server.runtime.store.db;
+/** Visitor states reach the database with the next count (about a second); make it now. */
+const settle = () => server.runtime.committer.settle();
 const salts = () =>
   db().prepare('SELECT site_id, day, salt FROM salt ORDER BY site_id, day').all() as {
     site_id: number;
@@ -48,9 +50,11 @@ describe('daily salts', () => {
   });
 
   it('rotate at the site’s local midnight: the same client becomes another hash', async () => {
+    await settle();
     const before = new Set(visitorHashes().map((v) => v.hash));
     expect((await view('oslo.example', DAY2)).status).toBe(202); // a new Oslo day
     expect((await view('utc.example', DAY2)).status).toBe(202); // the same UTC day
+    await settle();
     const after = visitorHashes().filter((v) => !before.has(v.hash));
     expect(after).toHaveLength(1); // only Oslo's client got a new hash
     expect(salts().filter((s) => s.site_id === 1)).toHaveLength(2);

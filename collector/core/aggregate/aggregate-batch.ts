@@ -19,8 +19,18 @@ export function aggregateBatch(
   events: readonly Committable[],
   states: Map<string, VisitorState>,
 ): BatchResult {
-  const deltas = new Deltas();
-  const touched = new Map<string, VisitorState>();
+  const result: BatchResult = { deltas: new Deltas(), touched: new Map() };
+  aggregateInto(result, events, states);
+  return result;
+}
+
+/** Adds `events` to an open result: group commit keeps one open across many acknowledged batches. */
+export function aggregateInto(
+  result: BatchResult,
+  events: readonly Committable[],
+  states: Map<string, VisitorState>,
+): void {
+  const { deltas, touched } = result;
   for (const event of events) {
     if (isDropped(event)) {
       deltas.drop(event.siteId, event.bucket, event.drop);
@@ -35,5 +45,4 @@ export function aggregateBatch(
     if (dropped) deltas.drop(event.siteId, event.bucket, dropped);
     touched.set(event.visitor, state);
   }
-  return { deltas, touched };
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../sqlite/sqlite-store.ts';
-import type { BatchResult } from '../aggregate/aggregate-batch.ts';
 import { VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { CollectedEvent, VisitValues } from '../pipeline/collected-event.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -21,70 +20,109 @@ const pageview = (visitor: string, page = '/'): CollectedEvent => ({
 });
 
 let store: SqliteStore;
-let commits: number;
+let appends: number;
 
 beforeEach(async () => {
   store = openSqliteStore(':memory:');
   await store.addSite('example.com', {});
-  commits = 0;
-  const commit = store.commit.bind(store);
-  store.commit = (batch: BatchResult, now: number) => {
-    commits++;
-    return commit(batch, now);
+  appends = 0;
+  const append = store.append.bind(store);
+  store.append = (events) => {
+    appends++;
+    return append(events);
   };
 });
 afterEach(() => store.close());
 
-const pageviews = () =>
+const sum = (column: string) =>
   store.db
-    .prepare("SELECT sum(pageviews) FROM rollup_day WHERE dim = 0 AND value = ''")
+    .prepare(`SELECT coalesce(sum(${column}), 0) FROM rollup_day WHERE dim = 0`)
     .pluck()
     .get() as number;
+const journalRows = () => store.db.prepare('SELECT count(*) FROM journal').pluck().get() as number;
 
 describe('GroupCommitter', () => {
-  it('commits events that arrive together in one transaction, and resolves after it', async () => {
-    const committer = new GroupCommitter(store, () => T, { delayMs: 5 });
-    const waits = Array.from({ length: 50 }, (_, i) => committer.submit(pageview(`v${i}`)));
-    await Promise.all(waits);
-    expect(commits).toBe(1);
-    expect(pageviews()).toBe(50);
+  it('acknowledges events that arrive together with one journal append, and counts them after', async () => {
+    const committer = new GroupCommitter(store, store, () => T, { delayMs: 5 });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => committer.submit(pageview(`v${i}`))));
+    expect(appends).toBe(1);
+    expect(journalRows()).toBe(50); // durable, not yet counted
+    await committer.settle();
+    expect(sum('pageviews')).toBe(50);
+    expect(journalRows()).toBe(0); // the count emptied the journal in the same transaction
   });
 
-  it('caps a batch at maxBatch events', async () => {
-    const committer = new GroupCommitter(store, () => T, { maxBatch: 10, delayMs: 1 });
+  it('caps an acknowledging transaction at maxBatch events', async () => {
+    const committer = new GroupCommitter(store, store, () => T, { maxBatch: 10, delayMs: 1 });
     await Promise.all(Array.from({ length: 35 }, (_, i) => committer.submit(pageview(`v${i}`))));
-    expect(commits).toBe(4);
-    expect(pageviews()).toBe(35);
+    expect(appends).toBe(4);
+    await committer.settle();
+    expect(sum('pageviews')).toBe(35);
+  });
+
+  it('counts on its own within countEveryMs', async () => {
+    const committer = new GroupCommitter(store, store, () => T, { delayMs: 1, countEveryMs: 20 });
+    await committer.submit(pageview('v1'));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sum('pageviews')).toBe(1);
   });
 
   it('refuses at once when the queue is full, instead of growing', async () => {
-    const committer = new GroupCommitter(store, () => T, { maxQueue: 3, delayMs: 50 });
+    const committer = new GroupCommitter(store, store, () => T, { maxQueue: 3, delayMs: 50 });
     const answers = Array.from({ length: 5 }, (_, i) => committer.submit(pageview(`v${i}`)));
     expect(answers.filter((a) => a === 'overloaded')).toHaveLength(2);
     await committer.drain();
-    expect(pageviews()).toBe(3);
+    expect(sum('pageviews')).toBe(3);
   });
 
-  it('rejects every waiter of a failed batch, and forgets the state it touched', async () => {
-    const committer = new GroupCommitter(store, () => T, { delayMs: 1 });
+  it('rejects every waiter of a failed append, and counts none of them', async () => {
+    const committer = new GroupCommitter(store, store, () => T, { delayMs: 1 });
     await committer.submit(pageview('v1', '/a'));
-    const commit = store.commit;
-    store.commit = () => Promise.reject(new Error('disk full'));
+    const append = store.append;
+    store.append = () => Promise.reject(new Error('disk full'));
     await expect(committer.submit(pageview('v1', '/b'))).rejects.toThrow('disk full');
-    store.commit = commit;
+    store.append = append;
     await committer.submit(pageview('v1', '/b'));
-    // The failed /b never happened: the visit has 2 pageviews, not 3, and is no bounce.
-    expect(pageviews()).toBe(2);
-    const bounces = store.db.prepare('SELECT sum(bounces) FROM rollup_day WHERE dim = 0').pluck().get();
-    expect(bounces).toBe(0);
+    await committer.settle();
+    // The refused /b never happened: the visit has 2 pageviews, not 3, and is no bounce.
+    expect(sum('pageviews')).toBe(2);
+    expect(sum('visits')).toBe(1);
+    expect(sum('bounces')).toBe(0);
+  });
+
+  it('keeps acknowledged events through a failed count, and counts them exactly once after', async () => {
+    const committer = new GroupCommitter(store, store, () => T, { delayMs: 1 });
+    await committer.submit(pageview('v1', '/a'));
+    await committer.submit(pageview('v1', '/b'));
+    const commitThrough = store.commitThrough;
+    store.commitThrough = () => Promise.reject(new Error('disk full'));
+    await committer.settle();
+    expect(sum('pageviews')).toBe(0);
+    expect(journalRows()).toBe(2);
+    store.commitThrough = commitThrough;
+    await committer.submit(pageview('v1', '/c'));
+    await committer.settle();
+    expect([sum('pageviews'), sum('visits'), sum('bounces'), journalRows()]).toEqual([3, 1, 0, 0]);
+  });
+
+  it('replays what a crash left in the journal, against the states of the last count', async () => {
+    const before = new GroupCommitter(store, store, () => T, { delayMs: 1, countEveryMs: 60_000 });
+    await before.submit(pageview('v1', '/a'));
+    await before.settle();
+    await before.submit(pageview('v1', '/b')); // acknowledged, then the process dies uncounted
+    expect(journalRows()).toBe(1);
+    const after = new GroupCommitter(store, store, () => T, { delayMs: 1 }); // the restart
+    expect(await after.recover()).toBe(1);
+    expect([sum('pageviews'), sum('visits'), sum('bounces'), journalRows()]).toEqual([2, 1, 0, 0]);
   });
 
   it('reads a visitor state back from storage when the cache lost it', async () => {
-    const first = new GroupCommitter(store, () => T, { delayMs: 1 });
+    const first = new GroupCommitter(store, store, () => T, { delayMs: 1 });
     await first.submit(pageview('v1', '/a'));
-    const second = new GroupCommitter(store, () => T, { delayMs: 1 }); // a restarted process
+    await first.settle();
+    const second = new GroupCommitter(store, store, () => T, { delayMs: 1 }); // a restarted process
     await second.submit(pageview('v1', '/b'));
-    const visits = store.db.prepare('SELECT sum(visits) FROM rollup_day WHERE dim = 0').pluck().get();
-    expect(visits).toBe(1);
+    await second.settle();
+    expect(sum('visits')).toBe(1);
   });
 });

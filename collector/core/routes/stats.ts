@@ -90,6 +90,7 @@ export function statsRoutes(deps: AppDeps): Hono {
 }
 
 async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
+  await deps.settle?.();
   const reader = await readerFor(deps.store, c.req.header('authorization'));
   if (!reader) throw new BadRequest('a valid "Authorization: Bearer <token>" header is required', 401);
   const domain = c.req.query('site');
