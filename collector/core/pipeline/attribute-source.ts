@@ -25,8 +25,13 @@ export function attributeSource(referrer: string, utmSource: string | undefined,
 }
 
 function parseReferrer(referrer: string, site: string): { host: string; label: string } | undefined {
-  if (!referrer || !URL.canParse(referrer)) return undefined;
-  const url = new URL(referrer);
+  if (!referrer) return undefined;
+  let url: URL;
+  try {
+    url = new URL(referrer);
+  } catch {
+    return undefined; // a malformed referrer is no referrer: the event still counts
+  }
   const host = url.hostname.toLowerCase();
   if (!host || belongsTo(host, site)) return undefined;
   // Android apps send `android-app://com.google.android.gm/`: the app id is the host.
