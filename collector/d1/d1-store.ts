@@ -1,15 +1,16 @@
 /**
  * @module The store on Cloudflare D1: the same port, schema and migrations as the SQLite store.
  *
- * Every call is one round trip: reads are single statements, writes are one `db.batch()`,
- * which D1 runs as one transaction. The SQL lives in `statements.ts`.
+ * Every call is one round trip; a commit is one `db.batch()`, which D1 runs as one
+ * transaction. The SQL, and why it differs from the SQLite store's, is in `statements.ts`.
  *
  * Idempotency: a Queue may deliver a message again (a batch retried after its commit landed
  * but before the ack did, possibly regrouped with other messages). `commit` can take the ids
  * of the messages it applies and inserts them into `applied_batch` in the same transaction;
- * the consumer first skips the ids already there (`applied`). If another delivery of one of
- * them commits in between, the plain INSERT fails on the primary key and rolls the whole
- * batch back, so no number moves twice.
+ * the consumer first skips the ids already there (`readForCommit`). If another delivery of
+ * one of them commits in between, the plain INSERT fails on the primary key and rolls the
+ * whole batch back, so no number moves twice. Ids, not a hash of the batch: a redelivered
+ * message may come back in another batch.
  */
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
@@ -114,28 +115,39 @@ export class D1Store implements Store {
   }
 
   async loadVisitors(hashes: readonly string[]): Promise<Map<string, VisitorState>> {
-    const found = new Map<string, VisitorState>();
-    if (hashes.length === 0) return found;
-    const lookups = chunk(hashes, LOOKUP_CHUNK).map((part) =>
-      this.db.prepare(SQL.loadVisitors).bind(JSON.stringify(part)),
-    );
-    for (const result of await this.db.batch<{ hash: string; state: string }>(lookups)) {
-      for (const row of result.results) found.set(row.hash, deserializeState(row.state));
-    }
-    return found;
+    return (await this.readForCommit([], hashes)).states;
   }
 
   /** Which of these message ids a commit has already applied. */
   async applied(ids: readonly string[]): Promise<Set<string>> {
-    const seen = new Set<string>();
-    if (ids.length === 0) return seen;
-    const lookups = chunk(ids, LOOKUP_CHUNK).map((part) =>
+    return (await this.readForCommit(ids, [])).applied;
+  }
+
+  /**
+   * What a queue batch's commit needs, in one round trip: which of its message ids are
+   * already applied, and the stored states of its visitors.
+   */
+  async readForCommit(
+    ids: readonly string[],
+    hashes: readonly string[],
+  ): Promise<{ applied: Set<string>; states: Map<string, VisitorState> }> {
+    const applied = new Set<string>();
+    const states = new Map<string, VisitorState>();
+    const idLookups = chunk(ids, LOOKUP_CHUNK).map((part) =>
       this.db.prepare(SQL.selectApplied).bind(JSON.stringify(part)),
     );
-    for (const result of await this.db.batch<{ id: string }>(lookups)) {
-      for (const row of result.results) seen.add(row.id);
-    }
-    return seen;
+    const stateLookups = chunk(hashes, LOOKUP_CHUNK).map((part) =>
+      this.db.prepare(SQL.loadVisitors).bind(JSON.stringify(part)),
+    );
+    if (idLookups.length + stateLookups.length === 0) return { applied, states };
+    const results = await this.db.batch([...idLookups, ...stateLookups]);
+    results.forEach((result, i) => {
+      for (const row of result.results) {
+        if (i < idLookups.length) applied.add(row.id as string);
+        else states.set(row.hash as string, deserializeState(row.state as string));
+      }
+    });
+    return { applied, states };
   }
 
   /**
@@ -237,7 +249,8 @@ const utcDay = (time: Date) => time.toISOString().slice(0, 10);
 /** D1 hands BLOBs back as an ArrayBuffer or as an array of byte values, depending on the version. */
 function toBytes(value: unknown): Uint8Array {
   if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+  if (ArrayBuffer.isView(value))
+    return new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
   if (Array.isArray(value)) return Uint8Array.from(value as number[]);
   throw new Error(`a salt is not bytes: ${typeof value}`);
 }

@@ -10,7 +10,7 @@ import type { GroupCommitter } from '../core/commit/group-commit.ts';
 import type { Salts } from '../core/pipeline/salts.ts';
 import type { Clock } from '../core/ports.ts';
 import type { SiteRegistry } from '../core/sites.ts';
-import { dayStart, localTime } from '../core/time/zone.ts';
+import { dayStart, localTime, retentionStartDay } from '../core/time/zone.ts';
 import type { SqliteStore } from '../sqlite/sqlite-store.ts';
 
 const EVERY_MS = 60_000;
@@ -53,11 +53,4 @@ export class Maintenance {
     }
     store.checkpoint();
   }
-}
-
-/** The first local day kept: the same day-of-month `months` months back. */
-export function retentionStartDay(today: number, months: number): number {
-  const date = new Date(today * 86_400_000);
-  date.setUTCMonth(date.getUTCMonth() - months);
-  return Math.floor(date.getTime() / 86_400_000);
 }

@@ -2,10 +2,10 @@
  * @module The queue consumer: one batch of messages → aggregate → ONE D1 transaction → ack.
  *
  * What group commit does on Node (`collector/core/commit/group-commit.ts`), with the Queue
- * doing the batching. Per batch: skip the messages already applied (a redelivery), load the
- * states of the batch's visitors in one round trip, aggregate with the same `aggregateBatch`,
- * commit deltas, drops, states and the applied message ids in one `db.batch()`, ack all.
- * A failure retries the whole batch: nothing of it was written.
+ * doing the batching. Per batch, two round trips to D1: one reads which messages are already
+ * applied (a redelivery) and the states of the batch's visitors; after `aggregateBatch` (the
+ * same as on Node), one `db.batch()` commits deltas, drops, states and the ids of the applied
+ * messages. Then ack all. A failure retries the whole batch: nothing of it was written.
  *
  * Visitor states are read, changed and written back, so two batches must not run at once:
  * wrangler.toml sets `max_concurrency = 1`, and within an isolate batches also wait their
@@ -28,35 +28,45 @@ function inTurn<T>(work: () => Promise<T>): Promise<T> {
 
 export function consumeBatch(batch: MessageBatch<unknown>, runtime: WorkersRuntime): Promise<void> {
   return inTurn(async () => {
-    const { store, clock, log } = runtime;
-    const ids = batch.messages.map((m) => appliedId(m.timestamp, m.id));
-    const applied = await store.applied(ids);
-    const fresh: { id: string; event: Committable }[] = [];
-    batch.messages.forEach((message, i) => {
-      const id = ids[i] as string;
-      if (applied.has(id)) return;
-      if (isCommittable(message)) fresh.push({ id, event: message.body });
-      else log(`queue: message ${message.id} is not an event; dropped`);
-    });
-    if (fresh.length > 0) {
-      // Queues deliver roughly in order, not exactly; sessionisation wants each visitor's
-      // events in time order. The sort is stable: events of the same millisecond keep theirs.
-      const events = fresh.map((f) => f.event).sort((a, b) => timeOf(a) - timeOf(b));
-      const hashes = [...new Set(events.flatMap((e) => ('visitor' in e ? [e.visitor] : [])))];
-      try {
-        const result = aggregateBatch(events, await store.loadVisitors(hashes));
-        await store.commit(
-          result,
-          clock(),
-          fresh.map((f) => f.id),
-        );
-      } catch (error) {
-        log(`queue: a batch of ${batch.messages.length} failed and will be retried: ${messageOf(error)}`);
-        throw error;
-      }
+    try {
+      await commitOnce(batch, runtime);
+    } catch (error) {
+      runtime.log(
+        `queue: a batch of ${batch.messages.length} failed and will be retried: ${messageOf(error)}`,
+      );
+      throw error; // the Queue redelivers every message of the batch: none of it was written
     }
     batch.ackAll();
   });
+}
+
+async function commitOnce(
+  batch: MessageBatch<unknown>,
+  { store, clock, log }: WorkersRuntime,
+): Promise<void> {
+  const ids = batch.messages.map((m) => appliedId(m.timestamp, m.id));
+  const hashes = new Set<string>();
+  for (const { body } of batch.messages) {
+    if (typeof body === 'object' && body !== null && 'visitor' in body) hashes.add(String(body.visitor));
+  }
+  // One round trip for both: the states of visitors whose messages turn out applied are simply unused.
+  const { applied, states } = await store.readForCommit(ids, [...hashes]);
+  const fresh: { id: string; event: Committable }[] = [];
+  batch.messages.forEach((message, i) => {
+    const id = ids[i] as string;
+    if (applied.has(id)) return;
+    if (isCommittable(message)) fresh.push({ id, event: message.body });
+    else log(`queue: message ${message.id} is not an event; dropped`);
+  });
+  if (fresh.length === 0) return;
+  // Queues deliver roughly in order, not exactly; sessionisation wants each visitor's events
+  // in time order. The sort is stable: events of the same millisecond keep their order.
+  const events = fresh.map((f) => f.event).sort((a, b) => timeOf(a) - timeOf(b));
+  await store.commit(
+    aggregateBatch(events, states),
+    clock(),
+    fresh.map((f) => f.id),
+  );
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -9,7 +9,10 @@ import type { D1Database } from '../d1/d1-types.ts';
 
 /** A Queue producer binding. */
 export interface Queue<Body> {
-  send(body: Body, options?: { contentType?: 'json' | 'v8' | 'text' | 'bytes'; delaySeconds?: number }): Promise<void>;
+  send(
+    body: Body,
+    options?: { contentType?: 'json' | 'v8' | 'text' | 'bytes'; delaySeconds?: number },
+  ): Promise<void>;
 }
 
 export interface Message<Body> {
@@ -37,6 +40,8 @@ export interface ScheduledController {
 export interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
   passThroughOnException(): void;
+  /** Set by the caller of a service binding or entrypoint; Hono passes it through. */
+  props: unknown;
 }
 
 /** What `request.cf` carries that Glimt reads. */

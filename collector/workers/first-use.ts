@@ -27,7 +27,11 @@ export async function ensureSites(store: Store, domains: readonly string[], log:
  * Workers), one is generated and printed once to the Worker's log, as on Node; prefer
  * `wrangler secret put GLIMT_ADMIN_TOKEN`, since isolates starting together may each make one.
  */
-export async function ensureAdminToken(store: Store, configured: string | undefined, log: (line: string) => void) {
+export async function ensureAdminToken(
+  store: Store,
+  configured: string | undefined,
+  log: (line: string) => void,
+) {
   if (configured) {
     const hash = await sha256Hex(configured);
     if (await store.findToken(hash)) return;

@@ -3,15 +3,18 @@
  *
  * As on Node (`collector/node/maintenance.ts`): for each site, delete the salts and visitor
  * states of days before its local today, and rollups older than its retention; forget the
- * old salts in this isolate's memory. Also forget applied queue message ids once no
- * redelivery can bring them back (Queues keep a message at most 14 days).
+ * old salts in this isolate's memory. Also forget the ids of applied queue messages once no
+ * redelivery can bring them back.
  */
-import { dayStart, localTime } from '../core/time/zone.ts';
-import { retentionStartDay } from '../node/maintenance.ts';
+import { dayStart, localTime, retentionStartDay } from '../core/time/zone.ts';
 import type { WorkersRuntime } from './runtime.ts';
 
-/** Longer than the longest message retention a Queue allows (14 days). */
-const APPLIED_KEEP_MS = 15 * 86_400_000;
+/**
+ * An applied message comes again only while its delivery is being retried: within
+ * max_retries × retry_delay (wrangler.toml: 10 × 30 s) of its first delivery. Two days is
+ * ample, and keeps the table at two days of events (one short row each).
+ */
+const APPLIED_KEEP_MS = 2 * 86_400_000;
 
 export async function runMaintenance(runtime: WorkersRuntime): Promise<void> {
   const { store, sites, salts, clock } = runtime;

@@ -6,8 +6,9 @@
  * admin token's hash, the app) and keeps it. If that fails (a malformed setting, D1 not
  * migrated yet), requests answer 500 naming the cause, and the next request tries again.
  */
-import type { Env, WorkerHandlers } from './env.ts';
+
 import { consumeBatch } from './consume.ts';
+import type { Env, WorkerHandlers } from './env.ts';
 import { runMaintenance } from './maintenance.ts';
 import { createWorkersRuntime, type WorkersOptions, type WorkersRuntime } from './runtime.ts';
 
@@ -30,7 +31,9 @@ export function createWorker(options: WorkersOptions = {}): WorkerHandlers {
       try {
         runtime = await runtimeFor(env);
       } catch (error) {
-        const message = `glimt could not start: ${error instanceof Error ? error.message : String(error)}`;
+        const cause = error instanceof Error ? error.message : String(error);
+        const hint = /no such table/.test(cause) ? ' (run `wrangler d1 migrations apply glimt`)' : '';
+        const message = `glimt could not start: ${cause}${hint}`;
         log(message);
         return Response.json({ error: message }, { status: 500 });
       }

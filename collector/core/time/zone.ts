@@ -99,3 +99,10 @@ export function dayStart(zone: string, day: number): number {
 export function formatBucket(bucket: number): string {
   return new Date(bucket * 1000).toISOString().replace('.000Z', 'Z');
 }
+
+/** The first local day a retention of `months` keeps: the same day of the month, `months` back. */
+export function retentionStartDay(today: number, months: number): number {
+  const date = new Date(today * 86_400_000);
+  date.setUTCMonth(date.getUTCMonth() - months);
+  return Math.floor(date.getTime() / 86_400_000);
+}

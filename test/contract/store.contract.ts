@@ -1,0 +1,467 @@
+/**
+ * @module The store contract: what every Store adapter must do, as one vitest suite.
+ *
+ * `storeContract(name, open)` registers the suite; each adapter's runtime suite calls it
+ * with a factory for a fresh, migrated, empty store: SQLite in `test/node/store-sqlite.test.ts`
+ * (Node), D1 in `test/workers/store-d1.test.ts` (workerd). The same assertions on both are
+ * what lets the core treat them as one.
+ *
+ * The suite pins storage, not aggregation: it hands `commit` a batch of cells, drops and
+ * visitor states it wrote by hand, shaped like `aggregateBatch`'s result (the store reads a
+ * batch only through `deltas.cells()`, `deltas.drops()` and `touched`).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BatchResult } from '../../collector/core/aggregate/aggregate-batch.ts';
+import type { Cell, DropCell } from '../../collector/core/aggregate/cells.ts';
+import { newVisitorState, type VisitorState } from '../../collector/core/aggregate/visitor-state.ts';
+import { COUNTERS, type Counters } from '../../collector/core/dimensions.ts';
+import type { RollupQuery, Store } from '../../collector/core/store.ts';
+
+const HOUR = 3600;
+const T0 = 1_772_841_600; // 2026-03-07T00:00:00Z, a bucket
+const DAY0 = T0 / 86_400;
+
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('sites', () => {
+      it('adds with defaults and options, lists by domain', async () => {
+        const b = await store.addSite('b.example', {});
+        const a = await store.addSite('a.example', {
+          timezone: 'Europe/Oslo',
+          honourOptOut: false,
+          retentionMonths: 3,
+        });
+        expect(b).toEqual({
+          id: b.id,
+          domain: 'b.example',
+          timezone: 'UTC',
+          honourOptOut: true,
+          retentionMonths: 25,
+        });
+        expect(a).toMatchObject({
+          domain: 'a.example',
+          timezone: 'Europe/Oslo',
+          honourOptOut: false,
+          retentionMonths: 3,
+        });
+        expect(a.id).not.toBe(b.id);
+        expect(await store.listSites()).toEqual([a, b]);
+      });
+
+      it('refuses a domain twice', async () => {
+        await store.addSite('a.example', {});
+        await expect(store.addSite('a.example', {})).rejects.toThrow();
+        expect(await store.listSites()).toHaveLength(1);
+      });
+
+      it('updates only what is given', async () => {
+        const site = await store.addSite('a.example', { retentionMonths: 6 });
+        expect(await store.updateSite('a.example', { timezone: 'Asia/Kolkata' })).toEqual({
+          ...site,
+          timezone: 'Asia/Kolkata',
+        });
+        expect(await store.updateSite('a.example', { honourOptOut: false })).toEqual({
+          ...site,
+          timezone: 'Asia/Kolkata',
+          honourOptOut: false,
+        });
+        expect(await store.updateSite('missing.example', { timezone: 'UTC' })).toBeUndefined();
+      });
+
+      it('removes a site with all its rows, and only its rows', async () => {
+        const gone = await store.addSite('gone.example', {});
+        const kept = await store.addSite('kept.example', {});
+        for (const site of [gone, kept]) {
+          await store.salt(site.id, DAY0, bytes(32, site.id));
+          await store.addToken(`share-${site.id}`, { kind: 'share', siteId: site.id });
+          await store.commit(
+            batch(
+              [hourCell(site.id, 0, T0, '', { pageviews: 1 })],
+              [drop(site.id, T0, 'bot', 1)],
+              [[`hash-${site.id}`, visitorState(site.id, DAY0)]],
+            ),
+            1000,
+          );
+        }
+        expect(await store.removeSite('gone.example')).toBe(true);
+        expect(await store.removeSite('gone.example')).toBe(false);
+        expect((await store.listSites()).map((s) => s.domain)).toEqual(['kept.example']);
+        expect(await store.findToken(`share-${gone.id}`)).toBeUndefined();
+        expect(await store.findToken(`share-${kept.id}`)).toEqual({ kind: 'share', siteId: kept.id });
+        expect(await store.rollup(query(gone.id, { groupBy: 'all' }))).toEqual([row('', 0, {})]);
+        expect(await store.rollup(query(kept.id, { groupBy: 'all' }))).toEqual([
+          row('', 0, { pageviews: 1 }),
+        ]);
+        expect(await store.dropped(gone.id, 0, T0 * 2)).toEqual([]);
+        expect([...(await store.loadVisitors([`hash-${gone.id}`, `hash-${kept.id}`])).keys()]).toEqual([
+          `hash-${kept.id}`,
+        ]);
+        // A new site with the old domain starts with a fresh salt.
+        const again = await store.addSite('gone.example', {});
+        expect(await store.salt(again.id, DAY0, bytes(32, 99))).toEqual(bytes(32, 99));
+      });
+    });
+
+    describe('tokens', () => {
+      it('stores admin and share tokens by hash', async () => {
+        const site = await store.addSite('a.example', {});
+        expect(await store.hasAdminToken()).toBe(false);
+        await store.addToken('share-hash', { kind: 'share', siteId: site.id });
+        expect(await store.hasAdminToken()).toBe(false);
+        await store.addToken('admin-hash', { kind: 'admin', siteId: null });
+        expect(await store.hasAdminToken()).toBe(true);
+        expect(await store.findToken('admin-hash')).toEqual({ kind: 'admin', siteId: null });
+        expect(await store.findToken('share-hash')).toEqual({ kind: 'share', siteId: site.id });
+        expect(await store.findToken('other-hash')).toBeUndefined();
+        await expect(store.addToken('admin-hash', { kind: 'admin', siteId: null })).rejects.toThrow();
+      });
+    });
+
+    describe('salts', () => {
+      it("keeps the first writer's salt of a (site, day), byte for byte", async () => {
+        const a = await store.addSite('a.example', {});
+        const b = await store.addSite('b.example', {});
+        const first = new Uint8Array(32).map((_, i) => (i * 37 + 255) % 256); // zeros and 0xff included
+        expect(await store.salt(a.id, DAY0, first)).toEqual(first);
+        expect(await store.salt(a.id, DAY0, bytes(32, 2))).toEqual(first);
+        expect(await store.salt(a.id, DAY0 + 1, bytes(32, 3))).toEqual(bytes(32, 3));
+        expect(await store.salt(b.id, DAY0, bytes(32, 4))).toEqual(bytes(32, 4));
+        const [x, y] = await Promise.all([
+          store.salt(b.id, DAY0 + 5, bytes(32, 5)),
+          store.salt(b.id, DAY0 + 5, bytes(32, 6)),
+        ]);
+        expect(x).toEqual(y);
+      });
+    });
+
+    describe('visitor states', () => {
+      it('round-trips the states a commit writes, and overwrites them on the next', async () => {
+        const site = await store.addSite('a.example', {});
+        const full = visitorState(site.id, DAY0);
+        const fresh = newVisitorState(site.id, DAY0);
+        await store.commit(
+          batch(
+            [],
+            [],
+            [
+              ['h1', full],
+              ['h2', fresh],
+            ],
+          ),
+          1000,
+        );
+        const loaded = await store.loadVisitors(['h1', 'h2', 'missing']);
+        expect([...loaded.keys()].sort()).toEqual(['h1', 'h2']);
+        expect(loaded.get('h1')).toEqual(full);
+        expect(loaded.get('h2')).toEqual(fresh);
+
+        const next = visitorState(site.id, DAY0 + 1);
+        next.daySeen.add('13\u0001signup');
+        next.hourSeen.add('13\u0001signup');
+        await store.commit(batch([], [], [['h1', next]]), 2000);
+        expect((await store.loadVisitors(['h1'])).get('h1')).toEqual(next);
+        expect(await store.loadVisitors([])).toEqual(new Map());
+      });
+
+      it('loads many states at once (more than any bound-parameter limit)', async () => {
+        const site = await store.addSite('a.example', {});
+        const touched: [string, VisitorState][] = [];
+        for (let i = 0; i < 1500; i++) touched.push([`h${i}`, newVisitorState(site.id, DAY0 + (i % 3))]);
+        await store.commit(batch([], [], touched), 1000);
+        const wanted = [...touched.map(([hash]) => hash), 'nope'];
+        const loaded = await store.loadVisitors(wanted);
+        expect(loaded.size).toBe(1500);
+        expect(loaded.get('h1499')?.day).toBe(DAY0 + (1499 % 3));
+      });
+
+      it('counts live visitors by the time of their last commit', async () => {
+        const a = await store.addSite('a.example', {});
+        const b = await store.addSite('b.example', {});
+        await store.commit(
+          batch(
+            [],
+            [],
+            [
+              ['a1', newVisitorState(a.id, DAY0)],
+              ['a2', newVisitorState(a.id, DAY0)],
+            ],
+          ),
+          1_000,
+        );
+        await store.commit(
+          batch(
+            [],
+            [],
+            [
+              ['a2', newVisitorState(a.id, DAY0)],
+              ['b1', newVisitorState(b.id, DAY0)],
+            ],
+          ),
+          5_000,
+        );
+        expect(await store.liveVisitors(a.id, 0)).toBe(2);
+        expect(await store.liveVisitors(a.id, 5_000)).toBe(1);
+        expect(await store.liveVisitors(a.id, 5_001)).toBe(0);
+        expect(await store.liveVisitors(b.id, 1_001)).toBe(1);
+      });
+    });
+
+    describe('rollups', () => {
+      it('adds deltas up, and groups by value, time, both, or not at all', async () => {
+        const site = await store.addSite('a.example', {});
+        const other = await store.addSite('b.example', {});
+        await store.commit(
+          batch(
+            [
+              hourCell(site.id, 1, T0, '/a', { visitors: 2, pageviews: 3 }),
+              hourCell(site.id, 1, T0, '/b', { visitors: 1, pageviews: 1, engaged_ms: 500 }),
+              hourCell(site.id, 1, T0 + HOUR, '/a', { visitors: 1, pageviews: 1 }),
+              hourCell(site.id, 0, T0, '', {
+                visitors: 3,
+                visits: 3,
+                pageviews: 4,
+                bounces: 2,
+                duration_ms: 9000,
+              }),
+              dayCell(site.id, 1, DAY0, '/a', { visitors: 2, pageviews: 4 }),
+              hourCell(other.id, 1, T0, '/a', { pageviews: 100 }),
+            ],
+            [],
+            [],
+          ),
+          1000,
+        );
+        // The same cells again: an upsert adds, it does not replace.
+        await store.commit(
+          batch([hourCell(site.id, 1, T0, '/a', { visitors: 1, pageviews: 2 })], [], []),
+          2000,
+        );
+
+        const byValue = await store.rollup(query(site.id, { dim: 1, groupBy: 'value' }));
+        expect(sorted(byValue)).toEqual([
+          row('/a', 0, { visitors: 4, pageviews: 6 }),
+          row('/b', 0, { visitors: 1, pageviews: 1, engaged_ms: 500 }),
+        ]);
+        const byTime = await store.rollup(query(site.id, { dim: 1, groupBy: 'time' }));
+        expect(sorted(byTime)).toEqual([
+          row('', T0, { visitors: 4, pageviews: 6, engaged_ms: 500 }),
+          row('', T0 + HOUR, { visitors: 1, pageviews: 1 }),
+        ]);
+        const both = await store.rollup(query(site.id, { dim: 1, groupBy: 'value_time' }));
+        expect(sorted(both)).toEqual([
+          row('/a', T0, { visitors: 3, pageviews: 5 }),
+          row('/a', T0 + HOUR, { visitors: 1, pageviews: 1 }),
+          row('/b', T0, { visitors: 1, pageviews: 1, engaged_ms: 500 }),
+        ]);
+        expect(await store.rollup(query(site.id, { dim: 1, groupBy: 'all' }))).toEqual([
+          row('', 0, { visitors: 5, pageviews: 7, engaged_ms: 500 }),
+        ]);
+        // One value, and inclusive bounds.
+        expect(
+          await store.rollup(query(site.id, { dim: 1, groupBy: 'all', value: '/a', from: T0 + HOUR })),
+        ).toEqual([row('', 0, { visitors: 1, pageviews: 1 })]);
+        expect(await store.rollup(query(site.id, { dim: 1, groupBy: 'value', to: T0 }))).toEqual(
+          expect.arrayContaining([row('/a', 0, { visitors: 3, pageviews: 5 })]),
+        );
+        expect(await store.rollup(query(site.id, { dim: 0, groupBy: 'all' }))).toEqual([
+          row('', 0, { visitors: 3, visits: 3, pageviews: 4, bounces: 2, duration_ms: 9000 }),
+        ]);
+        // The day grain is its own table.
+        expect(
+          await store.rollup(
+            query(site.id, { grain: 'day', dim: 1, groupBy: 'value_time', from: DAY0, to: DAY0 }),
+          ),
+        ).toEqual([row('/a', DAY0, { visitors: 2, pageviews: 4 })]);
+        // Nothing there: grouped queries answer no rows, the total answers zeros.
+        expect(await store.rollup(query(site.id, { dim: 5, groupBy: 'value' }))).toEqual([]);
+        expect(await store.rollup(query(site.id, { dim: 5, groupBy: 'all' }))).toEqual([row('', 0, {})]);
+      });
+
+      it('keeps values exactly: empty, unicode, numeric-looking, long', async () => {
+        const site = await store.addSite('a.example', {});
+        const values = [
+          '',
+          '/café',
+          '日本語/ページ',
+          '0123',
+          '1e5',
+          'null',
+          'it\'s "quoted"',
+          `/${'x'.repeat(2000)}`,
+        ];
+        await store.commit(
+          batch(
+            values.map((v) => hourCell(site.id, 1, T0, v, { pageviews: 1 })),
+            [],
+            [],
+          ),
+          1,
+        );
+        const rows = await store.rollup(query(site.id, { dim: 1, groupBy: 'value' }));
+        expect(rows.map((r) => r.value).sort()).toEqual([...values].sort());
+      });
+    });
+
+    describe('drop log', () => {
+      it('sums drops by reason over a range, largest first', async () => {
+        const site = await store.addSite('a.example', {});
+        await store.commit(batch([], [drop(site.id, T0, 'bot', 3), drop(site.id, T0, 'dnt', 1)], []), 1);
+        await store.commit(
+          batch(
+            [],
+            [
+              drop(site.id, T0, 'bot', 2),
+              drop(site.id, T0 + HOUR, 'gpc', 5),
+              drop(site.id, T0 + 2 * HOUR, 'bot', 7),
+            ],
+            [],
+          ),
+          2,
+        );
+        expect(await store.dropped(site.id, T0, T0 + HOUR)).toEqual([
+          { reason: 'bot', events: 5 },
+          { reason: 'gpc', events: 5 },
+          { reason: 'dnt', events: 1 },
+        ]);
+        expect(await store.dropped(site.id, T0 + 2 * HOUR, T0 + 2 * HOUR)).toEqual([
+          { reason: 'bot', events: 7 },
+        ]);
+        expect(await store.dropped(site.id, T0 + 3 * HOUR, T0 + 9 * HOUR)).toEqual([]);
+      });
+    });
+
+    describe('purge', () => {
+      it('destroys salts and states of past days and rollups past retention, for one site only', async () => {
+        const site = await store.addSite('a.example', {});
+        const other = await store.addSite('b.example', {});
+        for (const s of [site, other]) {
+          await store.salt(s.id, DAY0, bytes(32, 1));
+          await store.salt(s.id, DAY0 + 1, bytes(32, 2));
+          await store.commit(
+            batch(
+              [
+                hourCell(s.id, 0, T0, '', { pageviews: 1 }),
+                hourCell(s.id, 0, T0 + 86_400, '', { pageviews: 2 }),
+                dayCell(s.id, 0, DAY0, '', { pageviews: 1 }),
+                dayCell(s.id, 0, DAY0 + 1, '', { pageviews: 2 }),
+              ],
+              [drop(s.id, T0, 'bot', 1), drop(s.id, T0 + 86_400, 'bot', 2)],
+              [
+                [`old-${s.id}`, newVisitorState(s.id, DAY0)],
+                [`new-${s.id}`, newVisitorState(s.id, DAY0 + 1)],
+              ],
+            ),
+            1,
+          );
+        }
+        await store.purge(site.id, DAY0 + 1, T0 + 86_400, DAY0 + 1);
+
+        expect(await store.salt(site.id, DAY0, bytes(32, 9))).toEqual(bytes(32, 9)); // the old one is gone
+        expect(await store.salt(site.id, DAY0 + 1, bytes(32, 9))).toEqual(bytes(32, 2));
+        expect([...(await store.loadVisitors([`old-${site.id}`, `new-${site.id}`])).keys()]).toEqual([
+          `new-${site.id}`,
+        ]);
+        expect(await store.rollup(query(site.id, { groupBy: 'time', to: T0 + 2 * 86_400 }))).toEqual([
+          row('', T0 + 86_400, { pageviews: 2 }),
+        ]);
+        expect(
+          await store.rollup(query(site.id, { grain: 'day', groupBy: 'time', from: 0, to: DAY0 + 9 })),
+        ).toEqual([row('', DAY0 + 1, { pageviews: 2 })]);
+        expect(await store.dropped(site.id, 0, T0 * 2)).toEqual([{ reason: 'bot', events: 2 }]);
+
+        // The other site is untouched.
+        expect(await store.salt(other.id, DAY0, bytes(32, 9))).toEqual(bytes(32, 1));
+        expect((await store.loadVisitors([`old-${other.id}`])).size).toBe(1);
+        expect(await store.rollup(query(other.id, { groupBy: 'all', to: T0 * 2 }))).toEqual([
+          row('', 0, { pageviews: 3 }),
+        ]);
+      });
+    });
+  });
+}
+
+function bytes(n: number, fill: number): Uint8Array {
+  return new Uint8Array(n).fill(fill);
+}
+
+function counters(partial: Partial<Counters>): Counters {
+  const all = {} as Counters;
+  for (const c of COUNTERS) all[c] = partial[c] ?? 0;
+  return all;
+}
+
+function hourCell(siteId: number, dim: number, time: number, value: string, c: Partial<Counters>): Cell {
+  return { grain: 'hour', siteId, dim, time, value, counters: counters(c) };
+}
+
+function dayCell(siteId: number, dim: number, time: number, value: string, c: Partial<Counters>): Cell {
+  return { grain: 'day', siteId, dim, time, value, counters: counters(c) };
+}
+
+function drop(siteId: number, bucket: number, reason: string, events: number): DropCell {
+  return { siteId, bucket, reason, events };
+}
+
+/** A batch as the store reads it (see the module comment). */
+function batch(cells: Cell[], drops: DropCell[], touched: [string, VisitorState][]): BatchResult {
+  const deltas = { cells: () => cells.values(), drops: () => drops.values() };
+  return { deltas, touched: new Map(touched) } as unknown as BatchResult;
+}
+
+function row(value: string, time: number, c: Partial<Counters>) {
+  return { value, time, ...counters(c) };
+}
+
+function query(siteId: number, q: Partial<RollupQuery> & Pick<RollupQuery, 'groupBy'>): RollupQuery {
+  return { siteId, grain: 'hour', dim: 0, from: 0, to: T0 + 10 * 86_400, ...q };
+}
+
+function sorted<T extends { value: string; time: number }>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.time - b.time));
+}
+
+/** A state with every field in use: a visit, seen sets, exit counts. */
+function visitorState(siteId: number, day: number): VisitorState {
+  const state = newVisitorState(siteId, day);
+  state.visit = {
+    start: T0,
+    last: T0 * 1000 + 5000,
+    dims: {
+      source: 'Google',
+      referrer: 'google.com',
+      utm_source: '(none)',
+      utm_medium: '(none)',
+      utm_campaign: '(none)',
+      utm_term: '(none)',
+      utm_content: '(none)',
+      browser: 'Chrome',
+      browser_version: 'Chrome 131',
+      os: 'Windows',
+      device: 'desktop',
+      country: 'NO',
+    },
+    entry: '/',
+    exit: '/pricing',
+    pageviews: 2,
+    customs: 1,
+    durationMs: 4200,
+    pending: { page: '/pricing', time: T0 * 1000 + 5000, engaged: false },
+  };
+  state.hour = T0;
+  // A key seen this hour was seen today: the hour's keys are a subset of the day's.
+  state.daySeen = new Set(['0\u0001', '1\u0001/', '1\u0001/pricing', '4\u0001Google']);
+  state.hourSeen = new Set(['0\u0001', '1\u0001/pricing']);
+  state.exits = new Map([
+    [`b${T0}|/pricing`, 1],
+    [`d${day}|/pricing`, 1],
+  ]);
+  return state;
+}

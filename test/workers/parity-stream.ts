@@ -1,0 +1,146 @@
+/**
+ * What the parity test (parity.test.ts) replays and asks, shared by its two sides: Node +
+ * SQLite (global-setup.ts, in Node) and Workers + Queue + D1 (parity.test.ts, in workerd).
+ * Runtime-free: both import it.
+ */
+import { BREAKDOWN_DIMENSIONS } from '../../collector/core/dimensions.ts';
+import { truncateAddress } from '../../collector/core/pipeline/truncate-ip.ts';
+import { generateStream, STREAM_DAYS, STREAM_SITES, type StreamEvent } from '../support/stream/generate.ts';
+
+export const PARITY_SEED = 20260307;
+/** ~15,000 events; `PARITY_VISITORS=5400` replays the full ~53,000-event stream. */
+export const PARITY_VISITORS = 1500;
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export { STREAM_SITES };
+
+export function parityStream(visitors: number): StreamEvent[] {
+  return generateStream(PARITY_SEED, visitors).events;
+}
+
+/** What the Node side hands the Workers side (vitest `provide`/`inject`). */
+export interface NodeParity {
+  visitors: number;
+  /** SHA-256 of the stream as JSON: both sides must replay the very same events. */
+  digest: string;
+  /** The answer to each event, in stream order. */
+  statuses: number[];
+  /** The country Node's dataset gives each event's truncated address, in stream order. */
+  countries: (string | null)[];
+  /** Each stats path and its answer. */
+  answers: { path: string; status: number; body: unknown }[];
+  replayMs: number;
+}
+
+export async function digestOf(events: readonly StreamEvent[]): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(events));
+  const hash = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A visitor's events must reach the collector in order: the key is what the collector identifies them by. */
+export function orderKey(event: StreamEvent): string {
+  return `${event.payload.site}|${truncateAddress(event.ip) ?? event.ip}|${event.ua}`;
+}
+
+/**
+ * Sends every item, `concurrency` in flight, those of one key strictly one after another
+ * (the next leaves when the previous one's answer is in). With the visitor as the key,
+ * numbers depend only on each visitor's order, so both runtimes see the same history
+ * however the rest interleaves.
+ */
+export async function replay<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  send: (item: T, index: number) => Promise<number>,
+  concurrency: number,
+): Promise<number[]> {
+  const statuses = new Array<number>(items.length).fill(0);
+  const tails = new Map<string, Promise<void>>();
+  const waiting: (() => void)[] = [];
+  let inFlight = 0;
+  const acquire = () => {
+    if (inFlight < concurrency) {
+      inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  };
+  for (const [index, item] of items.entries()) {
+    await acquire();
+    const key = keyOf(item);
+    const previous = tails.get(key);
+    const run = (async () => {
+      try {
+        if (previous) await previous;
+        statuses[index] = await send(item, index);
+      } finally {
+        release();
+      }
+    })();
+    tails.set(key, run);
+    void run.then(() => {
+      if (tails.get(key) === run) tails.delete(key);
+    });
+  }
+  await Promise.all(tails.values());
+  return statuses;
+}
+
+/** The request headers of a stream event, as the tracker's browser would send them. */
+export function eventHeaders(event: StreamEvent): Record<string, string> {
+  return {
+    'content-type': 'text/plain',
+    'user-agent': event.ua,
+    ...event.headers,
+    'x-test-time': String(event.time),
+  };
+}
+
+/**
+ * Every stats answer compared: per site, aggregates (the range, each day, single hours,
+ * an instant range that estimates visitors, a filter), timeseries (hourly per day, daily
+ * over the range), every breakdown (the range and the middle day, up to 1,000 rows), the
+ * drop log, and the CSV export.
+ */
+export function parityPaths(): string[] {
+  const [first, middle, last] = STREAM_DAYS;
+  const paths: string[] = [];
+  for (const { domain } of STREAM_SITES) {
+    const q = (from: string, to: string) =>
+      `site=${encodeURIComponent(domain)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    const range = q(first, last);
+    paths.push(`/api/stats/aggregate?${range}`);
+    for (const day of STREAM_DAYS) paths.push(`/api/stats/aggregate?${q(day, day)}`);
+    for (const [from, to] of [
+      ['2026-03-08T14:00:00Z', '2026-03-08T15:00:00Z'],
+      ['2026-03-07T23:00:00Z', '2026-03-08T00:00:00Z'],
+      ['2026-03-08T06:30:00Z', '2026-03-09T13:00:00Z'],
+    ] as const) {
+      paths.push(`/api/stats/aggregate?${q(from, to)}`);
+      paths.push(`/api/stats/breakdown?${q(from, to)}&by=page&limit=1000`);
+    }
+    paths.push(`/api/stats/aggregate?${range}&filter=source:Google`);
+    paths.push(`/api/stats/timeseries?${range}&interval=day`);
+    for (const day of STREAM_DAYS) paths.push(`/api/stats/timeseries?${q(day, day)}&interval=hour`);
+    for (const by of BREAKDOWN_DIMENSIONS) {
+      paths.push(`/api/stats/breakdown?${range}&by=${by}&limit=1000`);
+      paths.push(`/api/stats/breakdown?${q(middle, middle)}&by=${by}&limit=1000`);
+    }
+    paths.push(`/api/stats/dropped?${range}`);
+    paths.push(`/api/export?${range}&interval=day`);
+    paths.push(`/api/export?${q(middle, middle)}&interval=hour`);
+  }
+  return paths;
+}
+
+/** JSON answers parsed, CSV kept as text. */
+export async function readAnswer(response: Response): Promise<unknown> {
+  const text = await response.text();
+  return (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+}
