@@ -28,8 +28,7 @@ export function trackerRoutes(deps: AppDeps): Hono {
     c.header('Access-Control-Allow-Origin', '*');
     if (encoding) c.header('Content-Encoding', encoding);
     const match = c.req.header('if-none-match');
-    if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
-      return c.body(null, 304);
+    if (match?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) return c.body(null, 304);
     return c.body(body, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
   });
   return app;
