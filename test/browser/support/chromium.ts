@@ -38,7 +38,13 @@ export async function launchChromium(): Promise<BrowserContext> {
       `--user-agent=${USER_AGENT}`,
     ],
   });
-  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  // Chromium may still be writing its profile as the context closes: retry, and never let a
+  // leftover temporary folder fail a test.
+  context.on('close', () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {}
+  });
   return context;
 }
 
