@@ -23,13 +23,13 @@ export interface Site {
 
 export type SiteOptions = Partial<Omit<Site, 'id' | 'domain'>>;
 
-export type Grain = 'hour' | 'day';
+export type Grain = 'hour' | 'day' | 'month';
 
 export interface RollupQuery {
   siteId: number;
   grain: Grain;
   dim: number;
-  /** Inclusive bounds: bucket seconds (`hour`) or day numbers (`day`). */
+  /** Inclusive bounds: bucket seconds (`hour`), day numbers (`day`) or month numbers (`month`). */
   from: number;
   to: number;
   /** Only this value of `dim`. */
@@ -91,6 +91,14 @@ export interface Store {
   ): Promise<{ reason: string; events: number }[]>;
   /** Visitors whose latest event is at or after `sinceMs`. */
   liveVisitors(siteId: number, sinceMs: number): Promise<number>;
+
+  /**
+   * The month grain, where a store keeps one (SQLite): months folded from the day grain by
+   * the maintenance job. A store without it answers every whole-day range from days.
+   */
+  foldedMonths?(siteId: number): Promise<Set<number>>;
+  /** Folds one completed month of day rows into month rows, once. */
+  foldMonth?(siteId: number, month: number): Promise<void>;
 
   /** Destroys salts and visitor states of days before `day`, and rollups before the retention limits. */
   purge(siteId: number, beforeDay: number, keepBucketsFrom: number, keepDaysFrom: number): Promise<void>;

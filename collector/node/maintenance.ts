@@ -4,12 +4,13 @@
  * At each site's local midnight the previous day's salt and visitor states are deleted
  * (in storage with `secure_delete`, then the WAL is checkpointed and truncated so no old
  * page lingers there), and forgotten in memory. Rollups older than the site's retention
- * are deleted too.
+ * are deleted too, and completed months are folded into the month grain.
  */
 import type { GroupCommitter } from '../core/commit/group-commit.ts';
 import type { Salts } from '../core/pipeline/salts.ts';
 import type { Clock } from '../core/ports.ts';
 import type { SiteRegistry } from '../core/sites.ts';
+import { firstWholeMonth, monthOfDay } from '../core/time/month.ts';
 import { dayStart, localTime, retentionStartDay } from '../core/time/zone.ts';
 import type { SqliteStore } from '../sqlite/sqlite-store.ts';
 
@@ -48,9 +49,21 @@ export class Maintenance {
       const today = localTime(site.timezone, now).day;
       const keepDaysFrom = retentionStartDay(today, site.retentionMonths);
       await store.purge(site.id, today, dayStart(site.timezone, keepDaysFrom), keepDaysFrom);
+      await foldCompletedMonths(store, site.id, keepDaysFrom, today);
       salts.forgetBefore(site.id, today);
       committer.forgetBefore(site.id, today);
     }
     store.checkpoint();
+  }
+}
+
+/**
+ * Folds each completed month inside the retention into the month grain, once. A completed
+ * month never changes again: events are counted at their arrival time.
+ */
+async function foldCompletedMonths(store: SqliteStore, siteId: number, keepDaysFrom: number, today: number) {
+  const folded = await store.foldedMonths(siteId);
+  for (let month = firstWholeMonth(keepDaysFrom); month < monthOfDay(today); month++) {
+    if (!folded.has(month)) await store.foldMonth(siteId, month);
   }
 }

@@ -20,6 +20,7 @@ import type {
   Store,
   TokenRecord,
 } from '../core/store.ts';
+import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
 
 export type SyncMode = 'normal' | 'full';
@@ -130,7 +131,16 @@ export class SqliteStore implements Store, Journal {
         | number
         | undefined;
       if (id === undefined) return false;
-      for (const table of ['rollup_hour', 'rollup_day', 'dropped', 'visitor', 'salt', 'token']) {
+      for (const table of [
+        'rollup_hour',
+        'rollup_day',
+        'rollup_month',
+        'folded_month',
+        'dropped',
+        'visitor',
+        'salt',
+        'token',
+      ]) {
         this.db.prepare(`DELETE FROM ${table} WHERE site_id = ?`).run(id);
       }
       this.db.prepare('DELETE FROM site WHERE id = ?').run(id);
@@ -230,7 +240,7 @@ export class SqliteStore implements Store, Journal {
   }
 
   async rollup(query: RollupQuery): Promise<RollupRow[]> {
-    const table = query.grain === 'hour' ? 'rollup_hour' : 'rollup_day';
+    const table = `rollup_${query.grain}`;
     const byValue = query.groupBy === 'value' || query.groupBy === 'value_time';
     const byTime = query.groupBy === 'time' || query.groupBy === 'value_time';
     const group = [byValue && 'value', byTime && 'time'].filter(Boolean).join(', ');
@@ -245,6 +255,29 @@ export class SqliteStore implements Store, Journal {
       .all(...params) as RollupRow[];
     // SUM over no rows is one row of NULLs: read it as zeros.
     return rows.map(zeroNulls);
+  }
+
+  async foldedMonths(siteId: number): Promise<Set<number>> {
+    const months = this.db.prepare('SELECT month FROM folded_month WHERE site_id = ?').pluck().all(siteId);
+    return new Set(months as number[]);
+  }
+
+  async foldMonth(siteId: number, month: number): Promise<void> {
+    const sums = COUNTERS.map((c) => `SUM(${c})`).join(', ');
+    this.db.transaction(() => {
+      const done = this.db
+        .prepare('SELECT 1 FROM folded_month WHERE site_id = ? AND month = ?')
+        .get(siteId, month);
+      if (done) return;
+      this.db
+        .prepare(
+          `INSERT INTO rollup_month (site_id, dim, time, value, ${COUNTERS.join(', ')})
+           SELECT site_id, dim, ?, value, ${sums} FROM rollup_day
+           WHERE site_id = ? AND time BETWEEN ? AND ? GROUP BY dim, value`,
+        )
+        .run(month, siteId, firstDayOfMonth(month), lastDayOfMonth(month));
+      this.db.prepare('INSERT INTO folded_month (site_id, month) VALUES (?, ?)').run(siteId, month);
+    })();
   }
 
   async dropped(siteId: number, fromBucket: number, toBucket: number) {
@@ -275,6 +308,10 @@ export class SqliteStore implements Store, Journal {
       this.db.prepare('DELETE FROM rollup_hour WHERE site_id = ? AND time < ?').run(siteId, keepBucketsFrom);
       this.db.prepare('DELETE FROM dropped WHERE site_id = ? AND time < ?').run(siteId, keepBucketsFrom);
       this.db.prepare('DELETE FROM rollup_day WHERE site_id = ? AND time < ?').run(siteId, keepDaysFrom);
+      // A month that has lost a day to retention is read from its remaining days again.
+      const firstWhole = firstWholeMonth(keepDaysFrom);
+      this.db.prepare('DELETE FROM rollup_month WHERE site_id = ? AND time < ?').run(siteId, firstWhole);
+      this.db.prepare('DELETE FROM folded_month WHERE site_id = ? AND month < ?').run(siteId, firstWhole);
     })();
   }
 

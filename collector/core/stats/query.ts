@@ -10,7 +10,8 @@
 
 import { emptyCounters } from '../aggregate/cells.ts';
 import { type Counter, type Counters, DIMENSION_CODES, type Dimension } from '../dimensions.ts';
-import type { Site, Store } from '../store.ts';
+import type { RollupQuery, Site, Store } from '../store.ts';
+import { splitByMonths } from '../time/month.ts';
 import { dayStart, localTime } from '../time/zone.ts';
 import type { StatsRange } from './range.ts';
 
@@ -40,14 +41,29 @@ export async function countersByValue(
   const base = { siteId: site.id, dim: DIMENSION_CODES[dim], ...(value === undefined ? {} : { value }) };
   const out = new Map<string, Counters>();
   if (range.wholeDays) {
-    const rows = await store.rollup({
-      ...base,
-      grain: 'day',
-      from: range.fromDay,
-      to: range.toDay,
-      groupBy: perValue ? 'value' : 'all',
-    });
-    for (const row of rows) out.set(row.value, row);
+    // Whole months that the maintenance job has folded are read from the month grain (a
+    // year's breakdown: 12 rows per value, not 365); the days around them from the day grain.
+    // Every counter adds up across the two, visitors included (distinct (day, hash) pairs).
+    const folded = (await store.foldedMonths?.(site.id)) ?? new Set<number>();
+    const { months, days } = splitByMonths(range.fromDay, range.toDay, folded);
+    const groupBy = perValue ? 'value' : 'all';
+    const parts: RollupQuery[] = days.map(([from, to]) => ({ ...base, grain: 'day', from, to, groupBy }));
+    if (months.length > 0) {
+      parts.push({
+        ...base,
+        grain: 'month',
+        from: months[0] as number,
+        to: months[months.length - 1] as number,
+        groupBy,
+      });
+    }
+    for (const part of parts) {
+      for (const row of await store.rollup(part)) {
+        const counters = out.get(row.value);
+        if (counters) addInto(counters, row);
+        else out.set(row.value, row);
+      }
+    }
     return dropEmpty(out);
   }
   const hourRows = await store.rollup({

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { firstDayOfMonth, lastDayOfMonth, monthOfDay, splitByMonths } from './month.ts';
+import { parseDay } from './zone.ts';
+
+const d = (text: string) => parseDay(text) as number;
+
+describe('months', () => {
+  it('number months and find their days', () => {
+    const feb = monthOfDay(d('2028-02-10'));
+    expect(feb).toBe(2028 * 12 + 1);
+    expect(firstDayOfMonth(feb)).toBe(d('2028-02-01'));
+    expect(lastDayOfMonth(feb)).toBe(d('2028-02-29'));
+    expect(lastDayOfMonth(2026 * 12 + 11)).toBe(d('2026-12-31'));
+  });
+
+  it('split a range into folded whole months and the days left over', () => {
+    const jan = 2026 * 12;
+    const folded = new Set([jan, jan + 1, jan + 3]);
+    const split = splitByMonths(d('2025-12-20'), d('2026-04-10'), folded);
+    expect(split.months).toEqual([jan, jan + 1]);
+    // December's tail, all of March (not folded), and April's head form runs of days.
+    expect(split.days).toEqual([
+      [d('2025-12-20'), d('2025-12-31')],
+      [d('2026-03-01'), d('2026-04-10')],
+    ]);
+  });
+});

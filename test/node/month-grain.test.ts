@@ -1,0 +1,94 @@
+/**
+ * The month grain answers exactly what the day grain answered: completed months folded by
+ * the maintenance job must not change a single number of a whole-day range.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InProcessServer, startInProcess } from '../support/in-process.ts';
+import { closeAgents, postEvent } from '../support/post.ts';
+import { ADMIN_TOKEN } from '../support/server.ts';
+
+let server: InProcessServer;
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 0, 25, 9);
+const UA = (n: number) =>
+  `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.${n} Safari/605.1.15`;
+
+beforeAll(async () => {
+  server = await startInProcess({ 'example.com': {} }, { GLIMT_GEO: 'off' });
+  // 40 days from late January to early March: January and February are complete by March.
+  for (let day = 0; day < 40; day++) {
+    for (let visitor = 0; visitor < 4; visitor++) {
+      if ((day + visitor) % 3 === 0) continue;
+      const at = START + day * DAY + visitor * 600_000;
+      const pages = ['/', `/p${(day + visitor) % 5}`, visitor % 2 ? '/pricing' : '/docs'];
+      for (const [i, page] of pages.slice(0, 1 + ((day * visitor) % 3)).entries()) {
+        const response = await postEvent(
+          server.url,
+          {
+            site: 'example.com',
+            name: 'pageview',
+            url: `https://example.com${page}`,
+            referrer: i === 0 && visitor % 2 ? 'https://www.google.com/' : '',
+          },
+          { userAgent: UA(visitor), headers: { 'x-test-time': String(at + i * 60_000) } },
+        );
+        expect(response.status).toBe(202);
+      }
+    }
+  }
+});
+afterAll(async () => {
+  closeAgents();
+  await server.close();
+});
+
+const get = async (path: string) => {
+  const response = await fetch(`${server.url}${path}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  expect(response.status, path).toBe(200);
+  return response.json();
+};
+
+const QUERIES = [
+  '/api/stats/aggregate?site=example.com&from=2026-01-20&to=2026-03-10',
+  '/api/stats/aggregate?site=example.com&from=2026-02-01&to=2026-02-28',
+  '/api/stats/breakdown?site=example.com&from=2026-01-20&to=2026-03-10&by=page&limit=1000',
+  '/api/stats/breakdown?site=example.com&from=2026-02-01&to=2026-03-03&by=source&limit=1000',
+  '/api/stats/breakdown?site=example.com&from=2026-01-26&to=2026-02-28&by=exit_page&limit=1000',
+  '/api/stats/aggregate?site=example.com&from=2026-02-01&to=2026-02-28&filter=page:/pricing',
+];
+
+describe('the month grain', () => {
+  it('folds completed months and answers every whole-day range exactly as the days did', async () => {
+    const before = await Promise.all(QUERIES.map(get));
+    await server.runAt(Date.UTC(2026, 2, 6, 12), () => server.runtime.maintenance.run());
+    const folded = server.runtime.store.db
+      .prepare('SELECT month FROM folded_month ORDER BY month')
+      .pluck()
+      .all();
+    // Every completed month inside the retention (25 months), January and February 2026 last; not March.
+    expect(folded.slice(-2)).toEqual([2026 * 12, 2026 * 12 + 1]);
+    const monthRows = server.runtime.store.db.prepare('SELECT count(*) FROM rollup_month').pluck().get();
+    expect(monthRows).toBeGreaterThan(0);
+    const after = await Promise.all(QUERIES.map(get));
+    for (const [i, query] of QUERIES.entries()) expect(after[i], query).toEqual(before[i]);
+  });
+
+  it('is what whole-month ranges read (a marked change to a month row shows in the answer)', async () => {
+    const db = server.runtime.store.db;
+    db.prepare('UPDATE rollup_month SET pageviews = pageviews + 1000 WHERE dim = 0 AND time = ?').run(
+      2026 * 12 + 1,
+    );
+    const february = (await get(QUERIES[1] as string)) as { pageviews: number };
+    const lateFebruary = (await get(
+      '/api/stats/aggregate?site=example.com&from=2026-02-02&to=2026-02-28',
+    )) as {
+      pageviews: number;
+    };
+    expect(february.pageviews - lateFebruary.pageviews).toBeGreaterThanOrEqual(1000);
+    db.prepare('UPDATE rollup_month SET pageviews = pageviews - 1000 WHERE dim = 0 AND time = ?').run(
+      2026 * 12 + 1,
+    );
+  });
+});
