@@ -12,6 +12,9 @@ export async function startServer(config: Config, log: (line: string) => void = 
   await ensureSites(runtime.store, config.sites, log);
   await runtime.sites.reload();
   await ensureAdminToken(runtime.store, config.adminToken, log);
+  if (runtime.sites.all().length === 0) {
+    log('no site registered yet: add one with `npx glimt sites add example.com` or GLIMT_SITES=example.com');
+  }
   await runtime.maintenance.run();
   runtime.maintenance.start();
 

@@ -13,7 +13,8 @@ import type { Site } from '../store.ts';
 
 const REALTIME_MS = 5 * 60 * 1000;
 
-class BadRequest extends Error {
+/** A 4xx that names its cause: thrown anywhere in a stats request, answered by onError. */
+class Refusal extends Error {
   constructor(
     message: string,
     readonly status: 400 | 401 | 403 | 404 = 400,
@@ -26,7 +27,7 @@ export function statsRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.onError((error, c) => {
-    if (error instanceof BadRequest) return c.json({ error: error.message }, error.status);
+    if (error instanceof Refusal) return c.json({ error: error.message }, error.status);
     throw error;
   });
 
@@ -52,7 +53,7 @@ export function statsRoutes(deps: AppDeps): Hono {
     const by = parseDimension(c.req.query('by'), 'by');
     const limit = parseLimit(c.req.query('limit'));
     if (filter && filter.dim !== by) {
-      throw new BadRequest(
+      throw new Refusal(
         `"filter" on ${filter.dim} cannot narrow a breakdown by ${by}: rollups are kept per single dimension`,
       );
     }
@@ -80,7 +81,7 @@ export function statsRoutes(deps: AppDeps): Hono {
   app.get('/api/export', async (c) => {
     const { site, range, filter } = await statsRequest(c, deps);
     const interval = c.req.query('interval') ?? 'hour';
-    if (interval !== 'hour' && interval !== 'day') throw new BadRequest('"interval" must be hour or day');
+    if (interval !== 'hour' && interval !== 'day') throw new Refusal('"interval" must be hour or day');
     const csv = await exportCsv(deps.store, site, range, interval, filter);
     c.header('Content-Disposition', `attachment; filename="glimt-${site.domain}.csv"`);
     return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
@@ -92,13 +93,13 @@ export function statsRoutes(deps: AppDeps): Hono {
 async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
   await deps.settle?.();
   const reader = await readerFor(deps.store, c.req.header('authorization'));
-  if (!reader) throw new BadRequest('a valid "Authorization: Bearer <token>" header is required', 401);
+  if (!reader) throw new Refusal('a valid "Authorization: Bearer <token>" header is required', 401);
   const domain = c.req.query('site');
-  if (!domain) throw new BadRequest('"site" is required');
+  if (!domain) throw new Refusal('"site" is required');
   const site = await deps.sites.find(domain.toLowerCase());
-  if (!site) throw new BadRequest(`"site": ${JSON.stringify(domain)} is not a registered site`, 404);
+  if (!site) throw new Refusal(`"site": ${JSON.stringify(domain)} is not a registered site`, 404);
   if (reader.kind === 'share' && reader.siteId !== site.id) {
-    throw new BadRequest(`this share token does not grant access to ${site.domain}`, 403);
+    throw new Refusal(`this share token does not grant access to ${site.domain}`, 403);
   }
   return site;
 }
@@ -109,26 +110,24 @@ async function statsRequest(
 ): Promise<{ site: Site; range: StatsRange; filter?: Filter }> {
   const site = await authorisedSite(c, deps);
   const range = parseRange(c.req.query('from'), c.req.query('to'), site.timezone);
-  if (typeof range === 'string') throw new BadRequest(range);
+  if (typeof range === 'string') throw new Refusal(range);
   const filters = c.req.queries('filter') ?? [];
-  if (filters.length > 1) throw new BadRequest('"filter": only one filter at a time is supported');
+  if (filters.length > 1) throw new Refusal('"filter": only one filter at a time is supported');
   const filter = filters[0] === undefined ? undefined : parseFilter(filters[0]);
   return filter ? { site, range, filter } : { site, range };
 }
 
 function parseFilter(text: string): Filter {
   const at = text.indexOf(':');
-  if (at <= 0) throw new BadRequest('"filter" must be dimension:value');
+  if (at <= 0) throw new Refusal('"filter" must be dimension:value');
   const dim = parseDimension(text.slice(0, at), 'filter');
   return { dim, value: text.slice(at + 1) };
 }
 
 function parseDimension(text: string | undefined, field: string): BreakdownDimension {
-  if (!text) throw new BadRequest(`"${field}" is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}`);
+  if (!text) throw new Refusal(`"${field}" is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}`);
   if (!(BREAKDOWN_DIMENSIONS as readonly string[]).includes(text)) {
-    throw new BadRequest(
-      `"${field}": ${JSON.stringify(text)} is not one of ${BREAKDOWN_DIMENSIONS.join(', ')}`,
-    );
+    throw new Refusal(`"${field}": ${JSON.stringify(text)} is not one of ${BREAKDOWN_DIMENSIONS.join(', ')}`);
   }
   return text as BreakdownDimension;
 }
@@ -137,12 +136,12 @@ function parseLimit(text: string | undefined): number {
   if (text === undefined) return 10;
   const limit = Number(text);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-    throw new BadRequest('"limit" must be an integer from 1 to 1000');
+    throw new Refusal('"limit" must be an integer from 1 to 1000');
   return limit;
 }
 
 function parseInterval(text: string | undefined, range: StatsRange): Interval {
   if (text === undefined) return range.toDay - range.fromDay + 1 <= 2 ? 'hour' : 'day';
   if (text === 'hour' || text === 'day' || text === 'month') return text;
-  throw new BadRequest('"interval" must be hour, day or month');
+  throw new Refusal('"interval" must be hour, day or month');
 }
