@@ -31,6 +31,17 @@ export interface ServerOptions {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  // A random port can be taken by another process on this machine: try a few.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startOnce(options: ServerOptions): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'glimt-test-'));
   const db = join(dir, 'glimt.db');
   const port = 20_000 + Math.floor(Math.random() * 30_000);
