@@ -15,25 +15,10 @@
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
+import { type SiteRow, toSite } from '../core/site-row.ts';
 import type { RollupQuery, RollupRow, Site, SiteOptions, Store, TokenRecord } from '../core/store.ts';
 import type { D1Database, D1PreparedStatement } from './d1-types.ts';
 import { jsonChunks, SQL } from './statements.ts';
-
-interface SiteRow {
-  id: number;
-  domain: string;
-  timezone: string;
-  honour_opt_out: number;
-  retention_months: number;
-}
-
-const toSite = (row: SiteRow): Site => ({
-  id: row.id,
-  domain: row.domain,
-  timezone: row.timezone,
-  honourOptOut: row.honour_opt_out === 1,
-  retentionMonths: row.retention_months,
-});
 
 /** Hashes per lookup statement: ~35 KB of JSON, far below D1's 2 MB per value. */
 const LOOKUP_CHUNK = 1000;

@@ -11,6 +11,7 @@ import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
+import { type SiteRow, toSite } from '../core/site-row.ts';
 import type {
   Journal,
   RollupQuery,
@@ -24,22 +25,6 @@ import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/m
 import { migrate } from './migrate.ts';
 
 export type SyncMode = 'normal' | 'full';
-
-interface SiteRow {
-  id: number;
-  domain: string;
-  timezone: string;
-  honour_opt_out: number;
-  retention_months: number;
-}
-
-const toSite = (row: SiteRow): Site => ({
-  id: row.id,
-  domain: row.domain,
-  timezone: row.timezone,
-  honourOptOut: row.honour_opt_out === 1,
-  retentionMonths: row.retention_months,
-});
 
 const SUMS = COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
 const UPSERT_SET = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
