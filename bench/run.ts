@@ -6,6 +6,7 @@
  *   npm run bench -- --profile      the same, with `node --cpu-prof` on the servers: where the time goes
  *   npm run bench -- --seed-year    seed (once) and cache the 5M-pageview year for the query benchmark
  *   npm run bench -- --only ingest,pipeline,queries
+ *   npm run bench -- --only workers  Glimt's Worker vs a bare Worker under wrangler dev (workers.{json,md})
  *   npm run bench -- --glimt-root ../other-checkout   Glimt from another tree (A/B a change)
  *
  * Writes bench/results/latest.{json,md,svg} (soak: soak.{json,md}). Loopback only; every
@@ -31,6 +32,7 @@ import { runQueries, yearQueries } from './lib/queries.ts';
 import { type BenchResults, markdown, type Round, svgChart, type Target } from './lib/report.ts';
 import { type Child, ROOT, RssSampler, removeDir, startCeiling, startGlimt } from './lib/servers.ts';
 import { median, round } from './lib/stats.ts';
+import { workersBench, writeWorkers } from './lib/workers.ts';
 import { driveWrk, wrkVersion } from './lib/wrk.ts';
 import { cachedYears, copyYear, seedYear, type YearMeta } from './lib/year.ts';
 import { TrafficStream } from './workload.ts';
@@ -41,7 +43,8 @@ const USAGE = `usage: npm run bench [-- options]
   --profile            run the servers under node --cpu-prof and report where the time goes
   --seed-year          seed the 5M-pageview year for the query benchmark once (cached in bench/results/cache)
   --year-pageviews N   size of that year (default 5000000)
-  --only LIST          ingest,pipeline,queries (default: all three)
+  --only LIST          ingest,pipeline,queries (default: all three), workers (not by default:
+                       Glimt's Worker vs a bare Worker under wrangler dev, about 2.5 min; writes workers.{json,md})
   --glimt-root DIR     run Glimt from another checkout (A/B a change)
   --driver wrk         saturation rounds with wrk (when installed); open-model scenarios stay on autocannon`;
 
@@ -550,6 +553,16 @@ async function main(argv: string[]): Promise<number> {
   const only = new Set((values.only ?? 'ingest,pipeline,queries').split(',').map((s) => s.trim()));
   const progress = new Progress();
   mkdirSync(RESULTS, { recursive: true });
+  if (only.has('workers') && !values.soak) {
+    progress.section('workers');
+    const workers = await workersBench((line) => progress.line(line));
+    const md = writeWorkers(RESULTS, workers);
+    progress.log(`\nwrote bench/results/workers.json, workers.md in ${workers.seconds} s\n`);
+    console.log(md);
+    only.delete('workers');
+    // `--only workers` alone leaves latest.* (the Node run) as it was.
+    if (only.size === 0) return workers.loss.ok ? 0 : 1;
+  }
   const profileDir = values.profile
     ? join(RESULTS, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
     : undefined;
