@@ -362,6 +362,24 @@ describe('bad input', () => {
         error: /"filter"/,
       },
       {
+        name: 'a filter on the drop log, which has no dimensions',
+        path: `/api/stats/dropped?site=${SITE}&from=${day}&to=${day}&filter=page:/a`,
+        status: 400,
+        error: /"filter".*dropped/,
+      },
+      {
+        name: 'a filter on realtime',
+        path: `/api/stats/realtime?site=${SITE}&filter=page:/a`,
+        status: 400,
+        error: /"filter".*realtime/,
+      },
+      {
+        name: 'a breakdown filtered by another dimension (not supported yet)',
+        path: `/api/stats/breakdown?site=${SITE}&from=${day}&to=${day}&by=page&filter=source:Direct`,
+        status: 400,
+        error: /"filter" on source cannot narrow a breakdown by page/,
+      },
+      {
         name: 'a filter on an unknown dimension',
         path: `/api/stats/aggregate?site=${SITE}&from=${day}&to=${day}&filter=planet:mars`,
         status: 400,

@@ -69,12 +69,20 @@ export function statsRoutes(deps: AppDeps): Hono {
   });
 
   app.get('/api/stats/dropped', async (c) => {
-    const { site, range } = await statsRequest(c, deps);
+    const { site, range, filter } = await statsRequest(c, deps);
+    // Dropped events were never sessionised: they have no dimension a filter could select.
+    if (filter)
+      throw new Refusal('"filter" does not apply to dropped events, which are counted by reason only');
     return c.json(await deps.store.dropped(site.id, range.fromBucket, range.toBucket));
   });
 
   app.get('/api/stats/realtime', async (c) => {
     const site = await authorisedSite(c, deps);
+    if (c.req.query('filter') !== undefined) {
+      throw new Refusal(
+        '"filter" does not apply to realtime, which counts every visitor of the last 5 minutes',
+      );
+    }
     return c.json({ visitors: await deps.store.liveVisitors(site.id, deps.clock() - REALTIME_MS) });
   });
 
