@@ -57,9 +57,9 @@ export interface TokenRecord {
  * counts them. After a crash, what is left is replayed.
  */
 export interface Journal {
-  /** Appends durably, in order; returns the id of the last event. */
+  /** Appends a batch durably, in order; returns its journal id (increasing). */
   append(events: readonly Committable[]): Promise<number>;
-  /** Events appended and not yet committed to the rollups, oldest first. */
+  /** Events appended and not yet committed to the rollups, oldest first, each with its batch's id. */
   pending(): Promise<{ id: number; event: Committable }[]>;
   /** `Store.commit`, and the deletion of the journal's events up to `through`, in one transaction. */
   commitThrough(batch: BatchResult, now: number, through: number): Promise<void>;

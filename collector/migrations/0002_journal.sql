@@ -1,7 +1,8 @@
--- The Node runtime's write-ahead journal (collector/core/commit/group-commit.ts): accepted
--- events wait here, for a second or so, until a rollup commit counts them and deletes them.
--- They hold a visitor hash and derived dimensions, never an address or a User-Agent.
+-- The Node runtime's write-ahead journal (collector/core/commit/group-commit.ts): each
+-- acknowledged batch of events waits here, as one JSON array, for a second or so, until a
+-- rollup commit counts it and deletes it. Events hold a visitor hash and derived dimensions,
+-- never an address or a User-Agent.
 CREATE TABLE journal (
   id INTEGER PRIMARY KEY,
-  event TEXT NOT NULL
+  events TEXT NOT NULL
 );

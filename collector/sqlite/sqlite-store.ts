@@ -70,7 +70,7 @@ export class SqliteStore implements Store, Journal {
          ON CONFLICT DO UPDATE SET day = excluded.day, last_seen = excluded.last_seen, state = excluded.state`,
       ),
       loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
-      appendJournal: db.prepare('INSERT INTO journal (event) VALUES (?)'),
+      appendJournal: db.prepare('INSERT INTO journal (events) VALUES (?)'),
       truncateJournal: db.prepare('DELETE FROM journal WHERE id <= ?'),
     };
   }
@@ -170,21 +170,19 @@ export class SqliteStore implements Store, Journal {
     return found;
   }
 
+  /** One row per acknowledged batch: one statement, whatever the batch's size. */
   async append(events: readonly Committable[]): Promise<number> {
-    const s = this.#stmt;
-    return this.db.transaction(() => {
-      let last = 0;
-      for (const event of events) last = Number(s.appendJournal.run(JSON.stringify(event)).lastInsertRowid);
-      return last;
-    })();
+    return Number(this.#stmt.appendJournal.run(JSON.stringify(events)).lastInsertRowid);
   }
 
   async pending(): Promise<{ id: number; event: Committable }[]> {
-    const rows = this.db.prepare('SELECT id, event FROM journal ORDER BY id').all() as {
+    const rows = this.db.prepare('SELECT id, events FROM journal ORDER BY id').all() as {
       id: number;
-      event: string;
+      events: string;
     }[];
-    return rows.map((row) => ({ id: row.id, event: JSON.parse(row.event) as Committable }));
+    return rows.flatMap((row) =>
+      (JSON.parse(row.events) as Committable[]).map((event) => ({ id: row.id, event })),
+    );
   }
 
   async commit(batch: BatchResult, now: number): Promise<void> {

@@ -65,19 +65,33 @@ export function bump(row: Row, counter: Counter, n: number): void {
 }
 
 export class Deltas {
-  readonly #rows = new Map<string, Row>();
+  /**
+   * Rows by (site, dimension) → value → the few buckets a batch spans. Nested maps keyed by
+   * the value string itself, whose hash the engine keeps: no key is built per lookup.
+   */
+  readonly #rows = new Map<number, Map<string, Row[]>>();
+  #count = 0;
   readonly #drops = new Map<string, DropCell>();
   /** The rows of a visit at its start bucket: [total, ...VISIT_DIMENSIONS, entry_page, exit_page]. */
   readonly #visitRows = new WeakMap<Visit, Row[]>();
 
   row(siteId: number, dim: Dimension, value: string, bucket: number, day: number): Row {
     const code = DIMENSION_CODES[dim];
-    const key = `${value}\u0001${code}\u0001${bucket}\u0001${siteId}`;
-    let row = this.#rows.get(key);
-    if (!row) {
-      row = { siteId, dim: code, value, bucket, day, hour: emptyCounters(), daily: emptyCounters() };
-      this.#rows.set(key, row);
+    const key = siteId * 64 + code;
+    let byValue = this.#rows.get(key);
+    if (!byValue) {
+      byValue = new Map();
+      this.#rows.set(key, byValue);
     }
+    let rows = byValue.get(value);
+    if (!rows) {
+      rows = [];
+      byValue.set(value, rows);
+    }
+    for (const row of rows) if (row.bucket === bucket) return row;
+    const row: Row = { siteId, dim: code, value, bucket, day, hour: emptyCounters(), daily: emptyCounters() };
+    rows.push(row);
+    this.#count++;
     return row;
   }
 
@@ -107,26 +121,30 @@ export class Deltas {
 
   /** The deltas as cells of each grain; rows with nothing to add are skipped. */
   *cells(): Generator<Cell> {
-    for (const row of this.#rows.values()) {
-      if (!isZero(row.hour)) {
-        yield {
-          grain: 'hour',
-          siteId: row.siteId,
-          dim: row.dim,
-          time: row.bucket,
-          value: row.value,
-          counters: row.hour,
-        };
-      }
-      if (!isZero(row.daily)) {
-        yield {
-          grain: 'day',
-          siteId: row.siteId,
-          dim: row.dim,
-          time: row.day,
-          value: row.value,
-          counters: row.daily,
-        };
+    for (const byValue of this.#rows.values()) {
+      for (const rows of byValue.values()) {
+        for (const row of rows) {
+          if (!isZero(row.hour)) {
+            yield {
+              grain: 'hour',
+              siteId: row.siteId,
+              dim: row.dim,
+              time: row.bucket,
+              value: row.value,
+              counters: row.hour,
+            };
+          }
+          if (!isZero(row.daily)) {
+            yield {
+              grain: 'day',
+              siteId: row.siteId,
+              dim: row.dim,
+              time: row.day,
+              value: row.value,
+              counters: row.daily,
+            };
+          }
+        }
       }
     }
   }
@@ -136,7 +154,7 @@ export class Deltas {
   }
 
   get size(): number {
-    return this.#rows.size + this.#drops.size;
+    return this.#count + this.#drops.size;
   }
 }
 

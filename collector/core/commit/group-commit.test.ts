@@ -39,7 +39,9 @@ const sum = (column: string) =>
     .prepare(`SELECT coalesce(sum(${column}), 0) FROM rollup_day WHERE dim = 0`)
     .pluck()
     .get() as number;
-const journalRows = () => store.db.prepare('SELECT count(*) FROM journal').pluck().get() as number;
+/** Events waiting in the journal (one row per acknowledged batch, a JSON array). */
+const journalRows = () =>
+  store.db.prepare('SELECT coalesce(sum(json_array_length(events)), 0) FROM journal').pluck().get() as number;
 
 describe('GroupCommitter', () => {
   it('acknowledges events that arrive together with one journal append, and counts them after', async () => {
