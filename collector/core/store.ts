@@ -94,11 +94,12 @@ export interface Store {
 
   /**
    * The month grain, where a store keeps one (SQLite): months folded from the day grain by
-   * the maintenance job. A store without it answers every whole-day range from days.
+   * the maintenance job, each through a day (month → last day folded). A store without it
+   * answers every whole-day range from days.
    */
-  foldedMonths?(siteId: number): Promise<Set<number>>;
-  /** Folds one completed month of day rows into month rows, once. */
-  foldMonth?(siteId: number, month: number): Promise<void>;
+  foldedMonths?(siteId: number): Promise<Map<number, number>>;
+  /** (Re)folds a month's day rows, from its first day through `throughDay`, into its month rows. */
+  foldMonth?(siteId: number, month: number, throughDay: number): Promise<void>;
 
   /** Destroys salts and visitor states of days before `day`, and rollups before the retention limits. */
   purge(siteId: number, beforeDay: number, keepBucketsFrom: number, keepDaysFrom: number): Promise<void>;

@@ -1,5 +1,6 @@
--- Month grain: completed months folded from rollup_day by the maintenance job, so that a
--- year's breakdown reads 12 rows per value instead of 365. Every counter is additive,
+-- Month grain: months folded from rollup_day by the maintenance job (completed months once,
+-- the current month up to yesterday, daily), so that a year's breakdown reads 12 rows per
+-- value instead of 365. Every counter is additive,
 -- visitors included: over whole days, visitors are distinct (day, hash) pairs (CONTRACT.md).
 -- `time` is the month as year * 12 + (month - 1).
 CREATE TABLE rollup_month (
@@ -17,9 +18,11 @@ CREATE TABLE rollup_month (
   PRIMARY KEY (site_id, dim, time, value)
 ) WITHOUT ROWID;
 
--- Which months of a site are folded: only those are read from rollup_month.
+-- Which months of a site are folded, and through which day: a month row holds the days
+-- from the month's first to `through_day`, and only ranges covering those read it.
 CREATE TABLE folded_month (
   site_id INTEGER NOT NULL,
   month INTEGER NOT NULL,
+  through_day INTEGER NOT NULL,
   PRIMARY KEY (site_id, month)
 ) WITHOUT ROWID;

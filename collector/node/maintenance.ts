@@ -10,7 +10,7 @@ import type { GroupCommitter } from '../core/commit/group-commit.ts';
 import type { Salts } from '../core/pipeline/salts.ts';
 import type { Clock } from '../core/ports.ts';
 import type { SiteRegistry } from '../core/sites.ts';
-import { firstWholeMonth, monthOfDay } from '../core/time/month.ts';
+import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
 import { dayStart, localTime, retentionStartDay } from '../core/time/zone.ts';
 import type { SqliteStore } from '../sqlite/sqlite-store.ts';
 
@@ -58,12 +58,16 @@ export class Maintenance {
 }
 
 /**
- * Folds each completed month inside the retention into the month grain, once. A completed
- * month never changes again: events are counted at their arrival time.
+ * Folds each month inside the retention into the month grain: a completed month once (it
+ * never changes again: events are counted at their arrival time), the current month again
+ * each day, through yesterday.
  */
 async function foldCompletedMonths(store: SqliteStore, siteId: number, keepDaysFrom: number, today: number) {
   const folded = await store.foldedMonths(siteId);
-  for (let month = firstWholeMonth(keepDaysFrom); month < monthOfDay(today); month++) {
-    if (!folded.has(month)) await store.foldMonth(siteId, month);
+  const current = monthOfDay(today);
+  for (let month = firstWholeMonth(keepDaysFrom); month <= current; month++) {
+    const through = month < current ? lastDayOfMonth(month) : today - 1;
+    if (through < firstDayOfMonth(month)) continue; // the first of the month: nothing complete yet
+    if ((folded.get(month) ?? -1) < through) await store.foldMonth(siteId, month, through);
   }
 }

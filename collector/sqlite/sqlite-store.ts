@@ -240,26 +240,33 @@ export class SqliteStore implements Store, Journal {
     return rows.map(zeroNulls);
   }
 
-  async foldedMonths(siteId: number): Promise<Set<number>> {
-    const months = this.db.prepare('SELECT month FROM folded_month WHERE site_id = ?').pluck().all(siteId);
-    return new Set(months as number[]);
+  async foldedMonths(siteId: number): Promise<Map<number, number>> {
+    const rows = this.db
+      .prepare('SELECT month, through_day FROM folded_month WHERE site_id = ?')
+      .all(siteId) as {
+      month: number;
+      through_day: number;
+    }[];
+    return new Map(rows.map((row) => [row.month, row.through_day]));
   }
 
-  async foldMonth(siteId: number, month: number): Promise<void> {
+  async foldMonth(siteId: number, month: number, throughDay: number): Promise<void> {
     const sums = COUNTERS.map((c) => `SUM(${c})`).join(', ');
     this.db.transaction(() => {
-      const done = this.db
-        .prepare('SELECT 1 FROM folded_month WHERE site_id = ? AND month = ?')
-        .get(siteId, month);
-      if (done) return;
+      this.db.prepare('DELETE FROM rollup_month WHERE site_id = ? AND time = ?').run(siteId, month);
       this.db
         .prepare(
           `INSERT INTO rollup_month (site_id, dim, time, value, ${COUNTERS.join(', ')})
            SELECT site_id, dim, ?, value, ${sums} FROM rollup_day
            WHERE site_id = ? AND time BETWEEN ? AND ? GROUP BY dim, value`,
         )
-        .run(month, siteId, firstDayOfMonth(month), lastDayOfMonth(month));
-      this.db.prepare('INSERT INTO folded_month (site_id, month) VALUES (?, ?)').run(siteId, month);
+        .run(month, siteId, firstDayOfMonth(month), Math.min(throughDay, lastDayOfMonth(month)));
+      this.db
+        .prepare(
+          `INSERT INTO folded_month (site_id, month, through_day) VALUES (?, ?, ?)
+           ON CONFLICT DO UPDATE SET through_day = excluded.through_day`,
+        )
+        .run(siteId, month, throughDay);
     })();
   }
 

@@ -57,6 +57,9 @@ const QUERIES = [
   '/api/stats/breakdown?site=example.com&from=2026-02-01&to=2026-03-03&by=source&limit=1000',
   '/api/stats/breakdown?site=example.com&from=2026-01-26&to=2026-02-28&by=exit_page&limit=1000',
   '/api/stats/aggregate?site=example.com&from=2026-02-01&to=2026-02-28&filter=page:/pricing',
+  '/api/stats/breakdown?site=example.com&from=2026-03-01&to=2026-03-05&by=page&limit=1000',
+  '/api/stats/breakdown?site=example.com&from=2026-03-01&to=2026-03-03&by=referrer&limit=1000',
+  '/api/stats/timeseries?site=example.com&from=2026-01-01&to=2026-03-31&interval=month',
 ];
 
 describe('the month grain', () => {
@@ -64,11 +67,14 @@ describe('the month grain', () => {
     const before = await Promise.all(QUERIES.map(get));
     await server.runAt(Date.UTC(2026, 2, 6, 12), () => server.runtime.maintenance.run());
     const folded = server.runtime.store.db
-      .prepare('SELECT month FROM folded_month ORDER BY month')
-      .pluck()
-      .all();
-    // Every completed month inside the retention (25 months), January and February 2026 last; not March.
-    expect(folded.slice(-2)).toEqual([2026 * 12, 2026 * 12 + 1]);
+      .prepare('SELECT month, through_day FROM folded_month ORDER BY month')
+      .all() as { month: number; through_day: number }[];
+    // Every completed month inside the retention (25 months), then March through yesterday.
+    expect(folded.slice(-3)).toEqual([
+      { month: 2026 * 12, through_day: Date.UTC(2026, 0, 31) / DAY },
+      { month: 2026 * 12 + 1, through_day: Date.UTC(2026, 1, 28) / DAY },
+      { month: 2026 * 12 + 2, through_day: Date.UTC(2026, 2, 5) / DAY },
+    ]);
     const monthRows = server.runtime.store.db.prepare('SELECT count(*) FROM rollup_month').pluck().get();
     expect(monthRows).toBeGreaterThan(0);
     const after = await Promise.all(QUERIES.map(get));

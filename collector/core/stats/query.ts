@@ -44,7 +44,7 @@ export async function countersByValue(
     // Whole months that the maintenance job has folded are read from the month grain (a
     // year's breakdown: 12 rows per value, not 365); the days around them from the day grain.
     // Every counter adds up across the two, visitors included (distinct (day, hash) pairs).
-    const folded = (await store.foldedMonths?.(site.id)) ?? new Set<number>();
+    const folded = (await store.foldedMonths?.(site.id)) ?? new Map<number, number>();
     const { months, days } = splitByMonths(range.fromDay, range.toDay, folded);
     const groupBy = perValue ? 'value' : 'all';
     const parts: RollupQuery[] = days.map(([from, to]) => ({ ...base, grain: 'day', from, to, groupBy }));

@@ -15,7 +15,11 @@ describe('months', () => {
 
   it('split a range into folded whole months and the days left over', () => {
     const jan = 2026 * 12;
-    const folded = new Set([jan, jan + 1, jan + 3]);
+    const folded = new Map([
+      [jan, d('2026-01-31')],
+      [jan + 1, d('2026-02-28')],
+      [jan + 3, d('2026-04-30')],
+    ]);
     const split = splitByMonths(d('2025-12-20'), d('2026-04-10'), folded);
     expect(split.months).toEqual([jan, jan + 1]);
     // December's tail, all of March (not folded), and April's head form runs of days.
@@ -23,5 +27,16 @@ describe('months', () => {
       [d('2025-12-20'), d('2025-12-31')],
       [d('2026-03-01'), d('2026-04-10')],
     ]);
+  });
+
+  it('read a month folded up to yesterday, and the days after it', () => {
+    const nov = 2026 * 12 + 10;
+    const folded = new Map([[nov, d('2026-11-24')]]);
+    expect(splitByMonths(d('2026-11-01'), d('2026-11-25'), folded)).toEqual({
+      months: [nov],
+      days: [[d('2026-11-25'), d('2026-11-25')]],
+    });
+    // A range that ends before the folded day cannot use the month row.
+    expect(splitByMonths(d('2026-11-01'), d('2026-11-20'), folded).months).toEqual([]);
   });
 });

@@ -22,26 +22,33 @@ export function firstWholeMonth(day: number): number {
 }
 
 /**
- * Splits whole days [from, to] into the months it covers entirely and that are folded,
- * and the runs of days left over.
+ * Splits whole days [from, to] into month rows and runs of days. A month is read from its
+ * month row when the range covers it from its first day through the day it is folded to
+ * (`folded`: month → last day folded); the range's other days come from day rows.
  */
 export function splitByMonths(
   from: number,
   to: number,
-  folded: ReadonlySet<number>,
+  folded: ReadonlyMap<number, number>,
 ): { months: number[]; days: [number, number][] } {
   const months: number[] = [];
   const days: [number, number][] = [];
+  const addDays = (first: number, last: number) => {
+    if (last < first) return;
+    const previous = days[days.length - 1];
+    if (previous && previous[1] === first - 1) previous[1] = last;
+    else days.push([first, last]);
+  };
   let day = from;
   while (day <= to) {
     const month = monthOfDay(day);
     const last = Math.min(lastDayOfMonth(month), to);
-    if (day === firstDayOfMonth(month) && last === lastDayOfMonth(month) && folded.has(month)) {
+    const through = folded.get(month);
+    if (day === firstDayOfMonth(month) && through !== undefined && through <= last) {
       months.push(month);
+      addDays(through + 1, last);
     } else {
-      const previous = days[days.length - 1];
-      if (previous && previous[1] === day - 1) previous[1] = last;
-      else days.push([day, last]);
+      addDays(day, last);
     }
     day = last + 1;
   }
