@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { VISIT_DIMENSIONS } from '../../collector/core/dimensions.ts';
 import type { Committable } from '../../collector/core/pipeline/collected-event.ts';
 import { type BenchRequest, TrafficStream } from '../workload.ts';
 import { type InProcess, openInProcess } from './in-process.ts';
@@ -58,18 +59,7 @@ const RAW_COLUMNS = [
   'name',
   'page',
   'visitor',
-  'source',
-  'referrer',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'browser',
-  'browser_version',
-  'os',
-  'device',
-  'country',
+  ...VISIT_DIMENSIONS,
   'engaged_ms',
 ] as const;
 
@@ -174,25 +164,14 @@ export async function pipelineBench(
     const insert = raw.prepare(`INSERT INTO event VALUES (${RAW_COLUMNS.map(() => '?').join(', ')})`);
     const rows = collected.map((e) =>
       'drop' in e
-        ? [e.siteId, e.bucket, `drop:${e.drop}`, '', '', '', '', '', '', '', '', '', '', '', '', '', '', 0]
+        ? [e.siteId, e.bucket, `drop:${e.drop}`, '', '', ...VISIT_DIMENSIONS.map(() => ''), 0]
         : [
             e.siteId,
             e.time,
             e.name,
             e.page,
             e.visitor,
-            e.visit.source,
-            e.visit.referrer,
-            e.visit.utm_source,
-            e.visit.utm_medium,
-            e.visit.utm_campaign,
-            e.visit.utm_term,
-            e.visit.utm_content,
-            e.visit.browser,
-            e.visit.browser_version,
-            e.visit.os,
-            e.visit.device,
-            e.visit.country,
+            ...VISIT_DIMENSIONS.map((dim) => e.visit[dim]),
             e.engagedMs,
           ],
     );

@@ -13,7 +13,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BREAKDOWN_DIMENSIONS } from '../../collector/core/dimensions.ts';
-import { truncateAddress } from '../../collector/core/pipeline/truncate-ip.ts';
 import { dayStart, parseDay } from '../../collector/core/time/zone.ts';
 import { type InProcessServer, startInProcess } from '../support/in-process.ts';
 import { closeAgents, postEvent } from '../support/post.ts';
@@ -31,6 +30,7 @@ import {
   type Period,
   ReferenceModel,
 } from '../support/stream/reference.ts';
+import { orderKey, replay } from '../support/stream/replay.ts';
 
 const CONCURRENCY = 64;
 /** Every this many events, the collector's in-memory visitor states are forgotten: they must come back from SQLite. */
@@ -50,41 +50,19 @@ let server: InProcessServer | undefined;
 const failures: string[] = [];
 let replayMs = 0;
 
-/** A visitor's events must reach the collector in order: the key is what the collector identifies them by. */
-function orderKey(event: StreamEvent): string {
-  return `${event.payload.site}|${truncateAddress(event.ip) ?? event.ip}|${event.ua}`;
-}
-
 /** Posts every event, `CONCURRENCY` in flight, each visitor's strictly one after another. */
-async function replay(running: InProcessServer, events: readonly StreamEvent[]): Promise<void> {
+async function replayStream(running: InProcessServer, events: readonly StreamEvent[]): Promise<void> {
   const sites = await running.runtime.store.listSites();
-  const tails = new Map<string, Promise<void>>();
-  const waiting: (() => void)[] = [];
-  let inFlight = 0;
-  const acquire = () => {
-    if (inFlight < CONCURRENCY) {
-      inFlight++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else inFlight--;
-  };
-  for (const [index, event] of events.entries()) {
-    if (index > 0 && index % FORGET_EVERY === 0) {
-      // What the maintenance job does at midnight, here for every day: the next events of
-      // each visitor load its state from storage (as after an eviction from the LRU cache).
-      for (const site of sites) running.runtime.committer.forgetBefore(site.id, (DAYS[2] ?? 0) + 1);
-    }
-    await acquire();
-    const key = orderKey(event);
-    const previous = tails.get(key);
-    const run = (async () => {
+  await replay(
+    events,
+    orderKey,
+    async (event, index) => {
+      if (index > 0 && index % FORGET_EVERY === 0) {
+        // What the maintenance job does at midnight, here for every day: the next events of
+        // each visitor load its state from storage (as after an eviction from the LRU cache).
+        for (const site of sites) running.runtime.committer.forgetBefore(site.id, (DAYS[2] ?? 0) + 1);
+      }
       try {
-        if (previous) await previous;
         const response = await postEvent(running.url, event.payload, {
           userAgent: event.ua,
           headers: { ...event.headers, 'x-test-time': String(event.time) },
@@ -92,18 +70,14 @@ async function replay(running: InProcessServer, events: readonly StreamEvent[]):
         if (response.status !== 202 || response.body !== '') {
           failures.push(`event #${index} ${JSON.stringify(event)}: ${response.status} ${response.body}`);
         }
+        return response.status;
       } catch (error) {
         failures.push(`event #${index}: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        release();
+        return 0;
       }
-    })();
-    tails.set(key, run);
-    void run.then(() => {
-      if (tails.get(key) === run) tails.delete(key);
-    });
-  }
-  await Promise.all(tails.values());
+    },
+    CONCURRENCY,
+  );
 }
 
 async function stats<T>(path: string): Promise<T> {
@@ -180,7 +154,7 @@ beforeAll(async () => {
     { GLIMT_TRUST_PROXY: '1', GLIMT_GEO: 'off' },
   );
   const started = performance.now();
-  await replay(server, stream.events);
+  await replayStream(server, stream.events);
   replayMs = performance.now() - started;
 }, 300_000);
 

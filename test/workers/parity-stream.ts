@@ -4,7 +4,6 @@
  * Runtime-free: both import it.
  */
 import { BREAKDOWN_DIMENSIONS } from '../../collector/core/dimensions.ts';
-import { truncateAddress } from '../../collector/core/pipeline/truncate-ip.ts';
 import { generateStream, STREAM_DAYS, STREAM_SITES, type StreamEvent } from '../support/stream/generate.ts';
 
 export const PARITY_SEED = 20260307;
@@ -12,6 +11,8 @@ export const PARITY_SEED = 20260307;
 export const PARITY_VISITORS = 1500;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
+// The ordered replay is shared with the Node reference model (test/node/reference-model.test.ts).
+export { orderKey, replay } from '../support/stream/replay.ts';
 export { STREAM_SITES };
 
 export function parityStream(visitors: number): StreamEvent[] {
@@ -36,60 +37,6 @@ export async function digestOf(events: readonly StreamEvent[]): Promise<string> 
   const bytes = new TextEncoder().encode(JSON.stringify(events));
   const hash = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** A visitor's events must reach the collector in order: the key is what the collector identifies them by. */
-export function orderKey(event: StreamEvent): string {
-  return `${event.payload.site}|${truncateAddress(event.ip) ?? event.ip}|${event.ua}`;
-}
-
-/**
- * Sends every item, `concurrency` in flight, those of one key strictly one after another
- * (the next leaves when the previous one's answer is in). With the visitor as the key,
- * numbers depend only on each visitor's order, so both runtimes see the same history
- * however the rest interleaves.
- */
-export async function replay<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  send: (item: T, index: number) => Promise<number>,
-  concurrency: number,
-): Promise<number[]> {
-  const statuses = new Array<number>(items.length).fill(0);
-  const tails = new Map<string, Promise<void>>();
-  const waiting: (() => void)[] = [];
-  let inFlight = 0;
-  const acquire = () => {
-    if (inFlight < concurrency) {
-      inFlight++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else inFlight--;
-  };
-  for (const [index, item] of items.entries()) {
-    await acquire();
-    const key = keyOf(item);
-    const previous = tails.get(key);
-    const run = (async () => {
-      try {
-        if (previous) await previous;
-        statuses[index] = await send(item, index);
-      } finally {
-        release();
-      }
-    })();
-    tails.set(key, run);
-    void run.then(() => {
-      if (tails.get(key) === run) tails.delete(key);
-    });
-  }
-  await Promise.all(tails.values());
-  return statuses;
 }
 
 /** The request headers of a stream event, as the tracker's browser would send them. */
