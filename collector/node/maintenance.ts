@@ -7,11 +7,11 @@
  * are deleted too, and completed months are folded into the month grain.
  */
 import type { GroupCommitter } from '../core/commit/group-commit.ts';
+import { expireSite } from '../core/expire-site.ts';
 import type { Salts } from '../core/pipeline/salts.ts';
 import type { Clock } from '../core/ports.ts';
 import type { SiteRegistry } from '../core/sites.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
-import { dayStart, localTime, retentionStartDay } from '../core/time/zone.ts';
 import type { SqliteStore } from '../sqlite/sqlite-store.ts';
 
 const EVERY_MS = 60_000;
@@ -46,11 +46,8 @@ export class Maintenance {
     await sites.reload();
     const now = clock();
     for (const site of sites.all()) {
-      const today = localTime(site.timezone, now).day;
-      const keepDaysFrom = retentionStartDay(today, site.retentionMonths);
-      await store.purge(site.id, today, dayStart(site.timezone, keepDaysFrom), keepDaysFrom);
+      const { today, keepDaysFrom } = await expireSite(store, salts, site, now);
       await foldCompletedMonths(store, site.id, keepDaysFrom, today);
-      salts.forgetBefore(site.id, today);
       committer.forgetBefore(site.id, today);
     }
     store.checkpoint();

@@ -6,7 +6,7 @@
  * old salts in this isolate's memory. Also forget the ids of applied queue messages once no
  * redelivery can bring them back.
  */
-import { dayStart, localTime, retentionStartDay } from '../core/time/zone.ts';
+import { expireSite } from '../core/expire-site.ts';
 import type { WorkersRuntime } from './runtime.ts';
 
 /**
@@ -21,10 +21,7 @@ export async function runMaintenance(runtime: WorkersRuntime): Promise<void> {
   await sites.reload();
   const now = clock();
   for (const site of sites.all()) {
-    const today = localTime(site.timezone, now).day;
-    const keepDaysFrom = retentionStartDay(today, site.retentionMonths);
-    await store.purge(site.id, today, dayStart(site.timezone, keepDaysFrom), keepDaysFrom);
-    salts.forgetBefore(site.id, today);
+    await expireSite(store, salts, site, now);
   }
   await store.forgetAppliedBefore(new Date(now - APPLIED_KEEP_MS));
 }

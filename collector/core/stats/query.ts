@@ -12,7 +12,7 @@ import { emptyCounters } from '../aggregate/cells.ts';
 import { type Counter, type Counters, DIMENSION_CODES, type Dimension } from '../dimensions.ts';
 import type { RollupQuery, Site, Store } from '../store.ts';
 import { splitByMonths } from '../time/month.ts';
-import { dayStart, localTime } from '../time/zone.ts';
+import { dayStart, formatBucket, formatDay, localTime } from '../time/zone.ts';
 import type { StatsRange } from './range.ts';
 
 export interface Filter {
@@ -66,47 +66,64 @@ export async function countersByValue(
     }
     return dropEmpty(out);
   }
+  for (const [valueKey, days] of await estimatedDays(store, site, range, base, perValue)) {
+    const counters = emptyCounters();
+    for (const day of days.values()) addInto(counters, day);
+    out.set(valueKey, counters);
+  }
+  return dropEmpty(out);
+}
+
+/**
+ * An instant range from the hour grain, per value and local day, visitors estimated: a day
+ * the range covers whole takes the day's count; a day it covers in part, the sum of its
+ * hours' visitors, capped at the day's.
+ */
+async function estimatedDays(
+  store: Store,
+  site: Site,
+  range: StatsRange,
+  base: { siteId: number; dim: number; value?: string },
+  perValue: boolean,
+): Promise<Map<string, Map<number, Counters>>> {
+  const groupBy = perValue ? 'value_time' : 'time';
   const hourRows = await store.rollup({
     ...base,
     grain: 'hour',
     from: range.fromBucket,
     to: range.toBucket,
-    groupBy: perValue ? 'value_time' : 'time',
+    groupBy,
   });
   const dayRows = await store.rollup({
     ...base,
     grain: 'day',
     from: range.fromDay,
     to: range.toDay,
-    groupBy: perValue ? 'value_time' : 'time',
+    groupBy,
   });
-  // Per (value, day): hourly visitors summed; whole days covered by the range take the day's count.
-  const dayVisitors = new Map<string, number>();
-  for (const row of dayRows) dayVisitors.set(`${row.value}|${row.time}`, row.visitors);
-  const perDay = new Map<string, number>();
+  const out = new Map<string, Map<number, Counters>>();
   for (const row of hourRows) {
-    const counters = out.get(row.value) ?? emptyCounters();
-    out.set(row.value, counters);
-    for (const counter of ADDITIVE) counters[counter] += row[counter];
-    const key = `${row.value}|${localTime(site.timezone, row.time * 1000).day}`;
-    perDay.set(key, (perDay.get(key) ?? 0) + row.visitors);
+    const day = localTime(site.timezone, row.time * 1000).day;
+    let days = out.get(row.value);
+    if (!days) {
+      days = new Map();
+      out.set(row.value, days);
+    }
+    const counters = days.get(day) ?? emptyCounters();
+    days.set(day, counters);
+    addInto(counters, row);
   }
-  for (const [key, hourly] of perDay) {
-    const [valueKey, dayText] = splitLast(key);
-    const day = Number(dayText);
-    const covered =
-      dayStart(site.timezone, day) >= range.fromBucket &&
-      dayStart(site.timezone, day + 1) - 1 <= range.toBucket;
-    const whole = dayVisitors.get(key) ?? hourly;
-    const counters = out.get(valueKey);
-    if (counters) counters.visitors += covered ? whole : Math.min(whole, hourly);
+  const dayVisitors = new Map(dayRows.map((row) => [`${row.value}|${row.time}`, row.visitors]));
+  for (const [value, days] of out) {
+    for (const [day, counters] of days) {
+      const covered =
+        dayStart(site.timezone, day) >= range.fromBucket &&
+        dayStart(site.timezone, day + 1) - 1 <= range.toBucket;
+      const whole = dayVisitors.get(`${value}|${day}`) ?? counters.visitors;
+      counters.visitors = covered ? whole : Math.min(whole, counters.visitors);
+    }
   }
-  return dropEmpty(out);
-}
-
-function splitLast(key: string): [string, string] {
-  const at = key.lastIndexOf('|');
-  return [key.slice(0, at), key.slice(at + 1)];
+  return out;
 }
 
 function dropEmpty(map: Map<string, Counters>): Map<string, Counters> {
@@ -152,7 +169,7 @@ export async function timeseries(
         out.push({
           time: bucket,
           counters: byTime.get(bucket) ?? emptyCounters(),
-          label: isoInstant(bucket),
+          label: formatBucket(bucket),
         });
       }
     }
@@ -164,7 +181,7 @@ export async function timeseries(
           await store.rollup({ ...base, grain: 'day', from: range.fromDay, to: range.toDay, groupBy: 'time' })
         ).map((row) => [row.time, row]),
       )
-    : await partialDays(store, site, range, base);
+    : ((await estimatedDays(store, site, range, base, false)).get('') ?? new Map<number, Counters>());
   const out: { time: number; counters: Counters; label: string }[] = [];
   for (let day = range.fromDay; day <= range.toDay; day++) {
     const counters = byDay.get(day) ?? emptyCounters();
@@ -176,51 +193,7 @@ export async function timeseries(
   return out;
 }
 
-/** Days of an instant range, from the hour grain, with visitors estimated as in `countersByValue`. */
-async function partialDays(
-  store: Store,
-  site: Site,
-  range: StatsRange,
-  base: { siteId: number; dim: number; value?: string },
-): Promise<Map<number, Counters>> {
-  const days = new Map<number, Counters>();
-  const whole = new Map<number, number>();
-  const dayRows = await store.rollup({
-    ...base,
-    grain: 'day',
-    from: range.fromDay,
-    to: range.toDay,
-    groupBy: 'time',
-  });
-  for (const row of dayRows) whole.set(row.time, row.visitors);
-  const hourRows = await store.rollup({
-    ...base,
-    grain: 'hour',
-    from: range.fromBucket,
-    to: range.toBucket,
-    groupBy: 'time',
-  });
-  for (const row of hourRows) {
-    const day = localTime(site.timezone, row.time * 1000).day;
-    const counters = days.get(day) ?? emptyCounters();
-    days.set(day, counters);
-    addInto(counters, row);
-  }
-  for (const [day, counters] of days) {
-    const covered =
-      dayStart(site.timezone, day) >= range.fromBucket &&
-      dayStart(site.timezone, day + 1) - 1 <= range.toBucket;
-    const dayCount = whole.get(day) ?? counters.visitors;
-    counters.visitors = covered ? dayCount : Math.min(dayCount, counters.visitors);
-  }
-  return days;
-}
-
 function dayLabel(day: number, interval: Interval): string {
-  const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+  const date = formatDay(day);
   return interval === 'month' ? date.slice(0, 7) : date;
-}
-
-export function isoInstant(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
