@@ -70,7 +70,6 @@ export class Deltas {
    * the value string itself, whose hash the engine keeps: no key is built per lookup.
    */
   readonly #rows = new Map<number, Map<string, Row[]>>();
-  #count = 0;
   readonly #drops = new Map<string, DropCell>();
   /** The rows of a visit at its start bucket: [total, ...VISIT_DIMENSIONS, entry_page, exit_page]. */
   readonly #visitRows = new WeakMap<Visit, Row[]>();
@@ -91,7 +90,6 @@ export class Deltas {
     for (const row of rows) if (row.bucket === bucket) return row;
     const row: Row = { siteId, dim: code, value, bucket, day, hour: emptyCounters(), daily: emptyCounters() };
     rows.push(row);
-    this.#count++;
     return row;
   }
 
@@ -151,10 +149,6 @@ export class Deltas {
 
   drops(): IterableIterator<DropCell> {
     return this.#drops.values();
-  }
-
-  get size(): number {
-    return this.#count + this.#drops.size;
   }
 }
 

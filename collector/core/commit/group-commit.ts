@@ -85,18 +85,12 @@ export class GroupCommitter {
   #stale = false;
   /** The journal id of the last event appended. */
   #journaled = 0;
-  #acknowledged = 0;
 
   constructor(store: Store, journal: Journal, clock: Clock, options: Partial<GroupCommitOptions> = {}) {
     this.#store = store;
     this.#journal = journal;
     this.#clock = clock;
     this.#options = { ...DEFAULT_GROUP_COMMIT, ...options };
-  }
-
-  /** Events acknowledged since start. */
-  get committed(): number {
-    return this.#acknowledged;
   }
 
   get pending(): number {
@@ -191,7 +185,6 @@ export class GroupCommitter {
       return;
     }
     this.#journaled = through;
-    this.#acknowledged += batch.length;
     for (const w of batch) w.resolve();
     // Durable now: from here on a failure loses nothing, because the journal replays.
     if (!this.#stale) {

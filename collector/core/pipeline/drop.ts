@@ -31,10 +31,3 @@ export interface Rejection {
 
 export const drop = (reason: DropReason): Drop => ({ drop: reason });
 export const reject = (status: Rejection['reject'], error: string): Rejection => ({ reject: status, error });
-
-export function isDrop(value: unknown): value is Drop {
-  return typeof value === 'object' && value !== null && 'drop' in value;
-}
-export function isRejection(value: unknown): value is Rejection {
-  return typeof value === 'object' && value !== null && 'reject' in value;
-}

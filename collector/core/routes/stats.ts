@@ -99,7 +99,6 @@ export function statsRoutes(deps: AppDeps): Hono {
 }
 
 async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
-  await deps.settle?.();
   const reader = await readerFor(deps.store, c.req.header('authorization'));
   if (!reader) throw new Refusal('a valid "Authorization: Bearer <token>" header is required', 401);
   const domain = c.req.query('site');
@@ -109,6 +108,8 @@ async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
   if (reader.kind === 'share' && reader.siteId !== site.id) {
     throw new Refusal(`this share token does not grant access to ${site.domain}`, 403);
   }
+  // Only an authorised read makes the collector write what it has acknowledged so far.
+  await deps.settle?.();
   return site;
 }
 
