@@ -7,7 +7,7 @@
  */
 import type { BatchResult } from './aggregate/aggregate-batch.ts';
 import type { VisitorState } from './aggregate/visitor-state.ts';
-import type { Counters } from './dimensions.ts';
+import type { BreakdownDimension, Counters } from './dimensions.ts';
 import type { Committable } from './pipeline/collected-event.ts';
 
 export interface Site {
@@ -43,6 +43,38 @@ export interface RollupRow extends Counters {
   value: string;
   /** The bucket or day (0 unless grouped by time). */
   time: number;
+}
+
+/**
+ * One measure of a filtered view, read from the visit grain (ARCHITECTURE.md, "Filters"):
+ * the visits that match every filter, and their pageviews or custom events.
+ */
+export interface VisitGrainQuery {
+  siteId: number;
+  /** Inclusive hour buckets: visits that started in them; pageviews and events that happened in them. */
+  from: number;
+  to: number;
+  /** Values of one dimension are alternatives (OR); dimensions must all hold (AND). */
+  filters: ReadonlyMap<BreakdownDimension, readonly string[]>;
+  measure: 'visits' | 'pages' | 'events';
+  /** One row per value of this dimension (`page` only with pages, `event` only with events). */
+  groupBy?: BreakdownDimension;
+  /** One row per hour bucket, per local day, or one for the range. */
+  period: 'all' | 'hour' | 'day';
+}
+
+export interface VisitGrainRow {
+  value: string;
+  time: number;
+  /** The `visits` measure: visits started, bounces and duration. */
+  visits: number;
+  bounces: number;
+  duration_ms: number;
+  /** The `pages` and `events` measures: pageviews or custom events, and engaged time. */
+  count: number;
+  engaged_ms: number;
+  /** Distinct matching visits the row counts (its visits, or those with such a pageview or event). */
+  basis: number;
 }
 
 export interface TokenRecord {
@@ -84,6 +116,7 @@ export interface Store {
   commit(batch: BatchResult, now: number): Promise<void>;
 
   rollup(query: RollupQuery): Promise<RollupRow[]>;
+  visitGrain(query: VisitGrainQuery): Promise<VisitGrainRow[]>;
   dropped(
     siteId: number,
     fromBucket: number,

@@ -16,7 +16,22 @@ import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
 import { type SiteRow, toSite } from '../core/site-row.ts';
-import type { RollupQuery, RollupRow, Site, SiteOptions, Store, TokenRecord } from '../core/store.ts';
+import type {
+  RollupQuery,
+  RollupRow,
+  Site,
+  SiteOptions,
+  Store,
+  TokenRecord,
+  VisitGrainQuery,
+  VisitGrainRow,
+} from '../core/store.ts';
+import {
+  VISIT_GRAIN_TABLES,
+  visitGrainRows,
+  visitGrainSql,
+  visitGrainUpserts,
+} from '../sqlite/visit-grain.ts';
 import type { D1Database, D1PreparedStatement } from './d1-types.ts';
 import { jsonChunks, SQL } from './statements.ts';
 
@@ -66,7 +81,9 @@ export class D1Store implements Store {
   async removeSite(domain: string): Promise<boolean> {
     const [found] = await this.db.batch<{ id: number }>([
       this.db.prepare(SQL.siteId).bind(domain),
-      ...SQL.siteTables.map((table) => this.db.prepare(SQL.deleteSiteRows(table)).bind(domain)),
+      ...[...SQL.siteTables, ...VISIT_GRAIN_TABLES.map(([table]) => table)].map((table) =>
+        this.db.prepare(SQL.deleteSiteRows(table)).bind(domain),
+      ),
       this.db.prepare(SQL.deleteSite).bind(domain),
     ]);
     return (found?.results.length ?? 0) > 0;
@@ -154,12 +171,16 @@ export class D1Store implements Store {
       now,
       serializeState(state),
     ]);
+    const grain = visitGrainRows(batch.deltas);
     const statements: D1PreparedStatement[] = [
       ...jsonChunks(appliedIds).map((ids) => this.db.prepare(SQL.insertApplied).bind(now, ids)),
       ...this.#each(SQL.upsertHour, hours),
       ...this.#each(SQL.upsertDay, days),
       ...this.#each(SQL.upsertDrops, drops),
       ...this.#each(SQL.upsertVisitors, visitors),
+      ...this.#each(VISIT_UPSERTS.visit, grain.visits),
+      ...this.#each(VISIT_UPSERTS.page, grain.pages),
+      ...this.#each(VISIT_UPSERTS.event, grain.events),
     ];
     if (statements.length > 0) await this.db.batch(statements);
   }
@@ -176,6 +197,16 @@ export class D1Store implements Store {
       .all<RollupRow>();
     // SUM over no rows is one row of NULLs: read it as zeros.
     return results.map(zeroNulls);
+  }
+
+  async visitGrain(query: VisitGrainQuery): Promise<VisitGrainRow[]> {
+    const { sql, params } = visitGrainSql(query);
+    return (
+      await this.db
+        .prepare(sql)
+        .bind(...params)
+        .all<VisitGrainRow>()
+    ).results;
   }
 
   async dropped(siteId: number, fromBucket: number, toBucket: number) {
@@ -204,6 +235,11 @@ export class D1Store implements Store {
       this.db.prepare(hour).bind(siteId, keepBucketsFrom),
       this.db.prepare(dropped).bind(siteId, keepBucketsFrom),
       this.db.prepare(day).bind(siteId, keepDaysFrom),
+      ...VISIT_GRAIN_TABLES.map(([table, time]) =>
+        this.db
+          .prepare(`DELETE FROM ${table} WHERE site_id = ? AND ${time} < ?`)
+          .bind(siteId, keepBucketsFrom),
+      ),
     ]);
   }
 
@@ -239,6 +275,8 @@ function toBytes(value: unknown): Uint8Array {
   if (Array.isArray(value)) return Uint8Array.from(value as number[]);
   throw new Error(`a salt is not bytes: ${typeof value}`);
 }
+
+const VISIT_UPSERTS = visitGrainUpserts('json');
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -7,6 +7,7 @@ import { newToken, sha256Hex } from '../core/auth.ts';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { normaliseDomain } from '../core/sites.ts';
 import { exportCsv } from '../core/stats/csv.ts';
+import { parseFilters } from '../core/stats/filtered.ts';
 import { parseRange } from '../core/stats/range.ts';
 import { isValidTimeZone } from '../core/time/zone.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
@@ -18,7 +19,7 @@ const USAGE = `usage:
   glimt sites list
   glimt sites remove DOMAIN
   glimt share add DOMAIN            prints a read-only stats token for one site
-  glimt export --site S --from D --to D [--interval hour|day] [--out FILE]`;
+  glimt export --site S --from D --to D [--interval hour|day] [--filter dim:value]... [--out FILE]`;
 
 class UsageError extends Error {}
 
@@ -93,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
           from: { type: 'string' },
           to: { type: 'string' },
           interval: { type: 'string', default: 'hour' },
+          filter: { type: 'string', multiple: true },
           out: { type: 'string' },
         },
       });
@@ -103,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
       if (typeof range === 'string') throw new UsageError(range);
       if (values.interval !== 'hour' && values.interval !== 'day')
         throw new UsageError('--interval must be hour or day');
-      const csv = await exportCsv(store, site, range, values.interval, undefined);
+      const filters = parseFilters(values.filter ?? []);
+      if (typeof filters === 'string') throw new UsageError(`--${filters.replace(/^"filter"/, 'filter')}`);
+      const csv = await exportCsv(store, site, range, values.interval, filters);
       if (values.out) writeFileSync(values.out, csv);
       else process.stdout.write(csv);
       return 0;

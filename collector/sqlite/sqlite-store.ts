@@ -20,9 +20,12 @@ import type {
   SiteOptions,
   Store,
   TokenRecord,
+  VisitGrainQuery,
+  VisitGrainRow,
 } from '../core/store.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
+import { VISIT_GRAIN_TABLES, visitGrainRows, visitGrainSql, visitGrainUpserts } from './visit-grain.ts';
 
 export type SyncMode = 'normal' | 'full';
 
@@ -70,6 +73,14 @@ export class SqliteStore implements Store, Journal {
          ON CONFLICT DO UPDATE SET day = excluded.day, last_seen = excluded.last_seen, state = excluded.state`,
       ),
       loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
+      ...(() => {
+        const sql = visitGrainUpserts('values');
+        return {
+          upsertVisit: db.prepare(sql.visit),
+          upsertVisitPage: db.prepare(sql.page),
+          upsertVisitEvent: db.prepare(sql.event),
+        };
+      })(),
       appendJournal: db.prepare('INSERT INTO journal (events) VALUES (?)'),
       truncateJournal: db.prepare('DELETE FROM journal WHERE id <= ?'),
     };
@@ -125,6 +136,7 @@ export class SqliteStore implements Store, Journal {
         'visitor',
         'salt',
         'token',
+        ...VISIT_GRAIN_TABLES.map(([table]) => table),
       ]) {
         this.db.prepare(`DELETE FROM ${table} WHERE site_id = ?`).run(id);
       }
@@ -216,6 +228,10 @@ export class SqliteStore implements Store, Journal {
       }
       for (const drop of batch.deltas.drops())
         s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
+      const grain = visitGrainRows(batch.deltas);
+      for (const row of grain.visits) s.upsertVisit.run(...row);
+      for (const row of grain.pages) s.upsertVisitPage.run(...row);
+      for (const row of grain.events) s.upsertVisitEvent.run(...row);
       for (const [hash, state] of batch.touched) {
         s.upsertVisitor.run(hash, state.siteId, state.day, now, serializeState(state));
       }
@@ -238,6 +254,11 @@ export class SqliteStore implements Store, Journal {
       .all(...params) as RollupRow[];
     // SUM over no rows is one row of NULLs: read it as zeros.
     return rows.map(zeroNulls);
+  }
+
+  async visitGrain(query: VisitGrainQuery): Promise<VisitGrainRow[]> {
+    const { sql, params } = visitGrainSql(query);
+    return this.db.prepare(sql).all(...params) as VisitGrainRow[];
   }
 
   async foldedMonths(siteId: number): Promise<Map<number, number>> {
@@ -297,6 +318,11 @@ export class SqliteStore implements Store, Journal {
       this.db.prepare('DELETE FROM visitor WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
       this.db.prepare('DELETE FROM rollup_hour WHERE site_id = ? AND time < ?').run(siteId, keepBucketsFrom);
       this.db.prepare('DELETE FROM dropped WHERE site_id = ? AND time < ?').run(siteId, keepBucketsFrom);
+      for (const [table, time] of VISIT_GRAIN_TABLES) {
+        this.db
+          .prepare(`DELETE FROM ${table} WHERE site_id = ? AND ${time} < ?`)
+          .run(siteId, keepBucketsFrom);
+      }
       this.db.prepare('DELETE FROM rollup_day WHERE site_id = ? AND time < ?').run(siteId, keepDaysFrom);
       // A month that has lost a day to retention is read from its remaining days again.
       const firstWhole = firstWholeMonth(keepDaysFrom);

@@ -8,14 +8,19 @@
  *
  * The suite pins storage, not aggregation: it hands `commit` a batch of cells, drops and
  * visitor states it wrote by hand, shaped like `aggregateBatch`'s result (the store reads a
- * batch only through `deltas.cells()`, `deltas.drops()` and `touched`).
+ * batch only through `deltas.cells()`, `deltas.drops()`, the visit grain's `deltas.visits()`,
+ * `visitPages()`, `visitEvents()`, and `touched`).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../collector/core/aggregate/aggregate-batch.ts';
-import type { Cell, DropCell } from '../../collector/core/aggregate/cells.ts';
-import { newVisitorState, type VisitorState } from '../../collector/core/aggregate/visitor-state.ts';
+import type { Cell, DropCell, VisitCell, VisitItemCell } from '../../collector/core/aggregate/cells.ts';
+import {
+  newVisitorState,
+  type Visit,
+  type VisitorState,
+} from '../../collector/core/aggregate/visitor-state.ts';
 import { COUNTERS, type Counters } from '../../collector/core/dimensions.ts';
-import type { RollupQuery, Store } from '../../collector/core/store.ts';
+import type { RollupQuery, Store, VisitGrainQuery } from '../../collector/core/store.ts';
 
 const HOUR = 3600;
 const T0 = 1_772_841_600; // 2026-03-07T00:00:00Z, a bucket
@@ -338,6 +343,173 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    describe('visit grain', () => {
+      /** Two visits of one site: Google/Chrome entering at /a, Direct/Firefox at /b; one of another site. */
+      async function seed() {
+        const site = await store.addSite('a.example', {});
+        const other = await store.addSite('b.example', {});
+        const google = visit(1, T0, { source: 'Google', browser: 'Chrome' }, '/a', '/a');
+        const direct = visit(2 ** 53 - 1, T0 + HOUR, { source: 'Direct', browser: 'Firefox' }, '/b', '/b');
+        const elsewhere = visit(1, T0, { source: 'Google', browser: 'Chrome' }, '/a', '/a');
+        await store.commit(
+          batch([], [], [], {
+            visits: [
+              { siteId: site.id, day: DAY0, visit: google },
+              { siteId: site.id, day: DAY0, visit: direct },
+              { siteId: other.id, day: DAY0, visit: elsewhere },
+            ],
+            pages: [
+              page(site.id, google, '/a', T0, 1, 0),
+              page(site.id, direct, '/b', T0 + HOUR, 1, 0),
+              page(other.id, elsewhere, '/a', T0, 5, 0),
+            ],
+            events: [
+              { siteId: site.id, visit: direct, name: 'signup', time: T0 + HOUR, count: 1, engaged_ms: 0 },
+            ],
+          }),
+          1,
+        );
+        // The next commit: Google's visit goes on to /c an hour later (its row is rewritten,
+        // its pages added to), and spends 5 s more on /a.
+        google.exit = '/c';
+        google.pageviews = 2;
+        google.durationMs = 65_000;
+        await store.commit(
+          batch([], [], [], {
+            visits: [{ siteId: site.id, day: DAY0, visit: google }],
+            pages: [page(site.id, google, '/c', T0 + HOUR, 1, 0), page(site.id, google, '/a', T0, 0, 5000)],
+          }),
+          2,
+        );
+        return { site, other };
+      }
+
+      const ask = (siteId: number, q: Partial<VisitGrainQuery>): VisitGrainQuery => ({
+        siteId,
+        from: T0,
+        to: T0 + 23 * HOUR,
+        filters: new Map(),
+        measure: 'visits',
+        period: 'all',
+        ...q,
+      });
+      const rows = async (q: VisitGrainQuery) =>
+        (await store.visitGrain(q)).sort((a, b) => (a.value < b.value ? -1 : 1) || a.time - b.time);
+
+      it('rewrites visits, adds their pages and events up, and sums visits by value and period', async () => {
+        const { site } = await seed();
+        expect(await rows(ask(site.id, { groupBy: 'exit_page' }))).toEqual([
+          { value: '/b', time: 0, visits: 1, bounces: 1, duration_ms: 0, count: 0, engaged_ms: 0, basis: 1 },
+          {
+            value: '/c',
+            time: 0,
+            visits: 1,
+            bounces: 0,
+            duration_ms: 65_000,
+            count: 0,
+            engaged_ms: 0,
+            basis: 1,
+          },
+        ]);
+        expect(await rows(ask(site.id, { period: 'hour' }))).toEqual([
+          {
+            value: '',
+            time: T0,
+            visits: 1,
+            bounces: 0,
+            duration_ms: 65_000,
+            count: 0,
+            engaged_ms: 0,
+            basis: 1,
+          },
+          {
+            value: '',
+            time: T0 + HOUR,
+            visits: 1,
+            bounces: 1,
+            duration_ms: 0,
+            count: 0,
+            engaged_ms: 0,
+            basis: 1,
+          },
+        ]);
+        expect(await rows(ask(site.id, { measure: 'pages', groupBy: 'page', period: 'day' }))).toEqual([
+          {
+            value: '/a',
+            time: DAY0,
+            visits: 0,
+            bounces: 0,
+            duration_ms: 0,
+            count: 1,
+            engaged_ms: 5000,
+            basis: 1,
+          },
+          {
+            value: '/b',
+            time: DAY0,
+            visits: 0,
+            bounces: 0,
+            duration_ms: 0,
+            count: 1,
+            engaged_ms: 0,
+            basis: 1,
+          },
+          {
+            value: '/c',
+            time: DAY0,
+            visits: 0,
+            bounces: 0,
+            duration_ms: 0,
+            count: 1,
+            engaged_ms: 0,
+            basis: 1,
+          },
+        ]);
+      });
+
+      it('narrows by filters: values of one dimension OR, dimensions AND, pages and events by membership', async () => {
+        const { site } = await seed();
+        const visitsOf = async (filters: [string, string[]][], q: Partial<VisitGrainQuery> = {}) =>
+          (await rows(ask(site.id, { filters: new Map(filters) as VisitGrainQuery['filters'], ...q }))).map(
+            (r) => [r.value, r.visits, r.count],
+          );
+        expect(await visitsOf([['source', ['Google', 'Direct']]])).toEqual([['', 2, 0]]);
+        expect(
+          await visitsOf([
+            ['source', ['Google']],
+            ['browser', ['Firefox']],
+          ]),
+        ).toEqual([]);
+        expect(await visitsOf([['browser', ['Firefox']]], { groupBy: 'source' })).toEqual([['Direct', 1, 0]]);
+        // A visit viewed /c (an hour after it started): it matches, whatever hour the range asks.
+        expect(await visitsOf([['page', ['/c']]], { groupBy: 'source' })).toEqual([['Google', 1, 0]]);
+        expect(await visitsOf([['event', ['signup']]], { groupBy: 'entry_page' })).toEqual([['/b', 1, 0]]);
+        // The pages of matching visits, and only the filtered pages when a page filter narrows them.
+        expect(await visitsOf([['source', ['Google']]], { measure: 'pages', groupBy: 'page' })).toEqual([
+          ['/a', 0, 1],
+          ['/c', 0, 1],
+        ]);
+        expect(await visitsOf([['page', ['/c']]], { measure: 'pages' })).toEqual([['', 0, 1]]);
+        // Pageviews count in the hour they happened.
+        expect(await visitsOf([], { measure: 'pages', from: T0 + HOUR, to: T0 + HOUR })).toEqual([
+          ['', 0, 2],
+        ]);
+        expect(await visitsOf([['event', ['signup']]], { measure: 'events' })).toEqual([['', 0, 1]]);
+        // Values are bound, never spliced into the SQL.
+        expect(await visitsOf([['source', ["') OR 1=1 --"]]])).toEqual([]);
+      });
+
+      it('is removed with its site and by retention, for that site only', async () => {
+        const { site, other } = await seed();
+        await store.purge(site.id, DAY0, T0 + HOUR, DAY0);
+        expect((await rows(ask(site.id, { groupBy: 'entry_page' }))).map((r) => r.value)).toEqual(['/b']);
+        expect((await rows(ask(other.id, {}))).map((r) => r.visits)).toEqual([1]);
+        await store.removeSite('a.example');
+        expect(await rows(ask(site.id, { measure: 'pages' }))).toEqual([]);
+        expect((await rows(ask(other.id, { measure: 'pages' }))).map((r) => r.count)).toEqual([5]);
+      });
+    });
+
     describe('purge', () => {
       it('destroys salts and states of past days and rollups past retention, for one site only', async () => {
         const site = await store.addSite('a.example', {});
@@ -411,9 +583,62 @@ function drop(siteId: number, bucket: number, reason: string, events: number): D
 }
 
 /** A batch as the store reads it (see the module comment). */
-function batch(cells: Cell[], drops: DropCell[], touched: [string, VisitorState][]): BatchResult {
-  const deltas = { cells: () => cells.values(), drops: () => drops.values() };
+function batch(
+  cells: Cell[],
+  drops: DropCell[],
+  touched: [string, VisitorState][],
+  grain: { visits?: VisitCell[]; pages?: VisitItemCell[]; events?: VisitItemCell[] } = {},
+): BatchResult {
+  const deltas = {
+    cells: () => cells.values(),
+    drops: () => drops.values(),
+    visits: () => (grain.visits ?? []).values(),
+    visitPages: () => (grain.pages ?? []).values(),
+    visitEvents: () => (grain.events ?? []).values(),
+  };
   return { deltas, touched: new Map(touched) } as unknown as BatchResult;
+}
+
+function visit(id: number, start: number, dims: Record<string, string>, entry: string, exit: string): Visit {
+  const all = newVisitorState(0, DAY0);
+  all.visit = {
+    id,
+    start,
+    last: start * 1000,
+    dims: {
+      source: 'Direct',
+      referrer: '(none)',
+      utm_source: '(none)',
+      utm_medium: '(none)',
+      utm_campaign: '(none)',
+      utm_term: '(none)',
+      utm_content: '(none)',
+      browser: 'Chrome',
+      browser_version: 'Chrome 130',
+      os: 'Linux',
+      device: 'desktop',
+      country: '(none)',
+      ...dims,
+    },
+    entry,
+    exit,
+    pageviews: 1,
+    customs: 0,
+    durationMs: 0,
+    pending: null,
+  };
+  return all.visit;
+}
+
+function page(
+  siteId: number,
+  of: Visit,
+  name: string,
+  time: number,
+  count: number,
+  engaged: number,
+): VisitItemCell {
+  return { siteId, visit: of, name, time, count, engaged_ms: engaged };
 }
 
 function row(value: string, time: number, c: Partial<Counters>) {
@@ -432,6 +657,7 @@ function sorted<T extends { value: string; time: number }>(rows: T[]): T[] {
 function visitorState(siteId: number, day: number): VisitorState {
   const state = newVisitorState(siteId, day);
   state.visit = {
+    id: 4_503_599_627_370_495,
     start: T0,
     last: T0 * 1000 + 5000,
     dims: {

@@ -46,9 +46,9 @@ function parseCsv(text: string): Row[] {
   return parse(text, { columns: true, record_delimiter: '\r\n' }) as Row[];
 }
 
-async function exportCsv(server: RunningServer, interval: 'hour' | 'day'): Promise<string> {
+async function exportCsv(server: RunningServer, interval: 'hour' | 'day', filters = ''): Promise<string> {
   const response = await fetch(
-    `${server.url}/api/export?site=example.com&from=${day}&to=${day}&interval=${interval}`,
+    `${server.url}/api/export?site=example.com&from=${day}&to=${day}&interval=${interval}${filters}`,
     {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     },
@@ -287,6 +287,46 @@ describe('CSV export', () => {
       });
     });
   }
+
+  it('a filtered export holds the filtered traffic only, and adds up to the filtered aggregate', async () => {
+    // The visits that viewed /pricing, in Chrome: visitor A's (from Google, with a custom event).
+    const filters = '&filter=page:/pricing&filter=browser:Chrome';
+    const filtered = await getJson<Record<string, number>>(
+      server,
+      `/api/stats/aggregate?site=example.com&from=${day}&to=${day}${filters}`,
+    );
+    expect(filtered).toEqual({
+      visitors: 1,
+      visits: 1,
+      pageviews: 1, // of /pricing only
+      bounce_rate: 0,
+      visit_duration: expect.any(Number),
+      views_per_visit: 1,
+    });
+    const rows = parseCsv(await exportCsv(server, 'day', filters));
+    const of = (dimension: string) => rows.filter((row) => row.dimension === dimension);
+    expect(of('total').map((row) => [row.visitors, row.visits, row.pageviews])).toEqual([['1', '1', '1']]);
+    expect(of('source').map((row) => row.value)).toEqual(['Google']);
+    expect(of('page').map((row) => [row.value, row.pageviews])).toEqual([['/pricing', '1']]);
+    expect(of('event').map((row) => [row.value, row.events])).toEqual([[CUSTOM_EVENTS[0], '1']]);
+    const seconds = of('total').reduce((sum, row) => sum + Number(row.visit_duration_s), 0);
+    expect(seconds).toBeCloseTo(filtered.visit_duration ?? -1, 1);
+
+    const out = join(mkdtempSync(join(tmpdir(), 'glimt-csv-')), 'filtered.csv');
+    const cli = await runCli(
+      ['export', '--site', 'example.com', '--from', day, '--to', day, '--interval', 'day'].concat([
+        '--filter',
+        'page:/pricing',
+        '--filter',
+        'browser:Chrome',
+        '--out',
+        out,
+      ]),
+      { GLIMT_DB: server.db },
+    );
+    expect(cli).toEqual({ code: 0, stderr: '' });
+    expect(parseCsv(readFileSync(out, 'utf8'))).toEqual(rows);
+  });
 
   it('glimt export --out FILE writes the same CSV as the API (hour by default)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'glimt-csv-')), 'export.csv');

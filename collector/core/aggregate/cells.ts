@@ -37,6 +37,24 @@ export interface DropCell {
   events: number;
 }
 
+/** A visit this batch touched: its row in the visit grain is rewritten from the live visit. */
+export interface VisitCell {
+  siteId: number;
+  day: number;
+  visit: Visit;
+}
+
+/** What one visit adds to one page (`name`) or custom event in one hour bucket. */
+export interface VisitItemCell {
+  siteId: number;
+  visit: Visit;
+  name: string;
+  time: number;
+  /** Pageviews, or custom events. */
+  count: number;
+  engaged_ms: number;
+}
+
 /** One (site, dimension, value, hour bucket) of this batch, with its hour and day deltas. */
 export interface Row {
   siteId: number;
@@ -73,6 +91,10 @@ export class Deltas {
   readonly #drops = new Map<string, DropCell>();
   /** The rows of a visit at its start bucket: [total, ...VISIT_DIMENSIONS, entry_page, exit_page]. */
   readonly #visitRows = new WeakMap<Visit, Row[]>();
+  /** The visit grain: touched visits, and their pages and custom events per hour. */
+  readonly #visits = new Map<Visit, VisitCell>();
+  readonly #visitPages = new Map<string, VisitItemCell>();
+  readonly #visitEvents = new Map<string, VisitItemCell>();
 
   row(siteId: number, dim: Dimension, value: string, bucket: number, day: number): Row {
     const code = DIMENSION_CODES[dim];
@@ -108,6 +130,28 @@ export class Deltas {
   /** The visit's exit page changed: its cached rows are stale. */
   forgetVisitRows(visit: Visit): void {
     this.#visitRows.delete(visit);
+  }
+
+  touchVisit(siteId: number, day: number, visit: Visit): void {
+    if (!this.#visits.has(visit)) this.#visits.set(visit, { siteId, day, visit });
+  }
+
+  visitPage(siteId: number, visit: Visit, page: string, time: number): VisitItemCell {
+    return item(this.#visitPages, siteId, visit, page, time);
+  }
+
+  visitEvent(siteId: number, visit: Visit, name: string, time: number): VisitItemCell {
+    return item(this.#visitEvents, siteId, visit, name, time);
+  }
+
+  visits(): IterableIterator<VisitCell> {
+    return this.#visits.values();
+  }
+  visitPages(): IterableIterator<VisitItemCell> {
+    return this.#visitPages.values();
+  }
+  visitEvents(): IterableIterator<VisitItemCell> {
+    return this.#visitEvents.values();
   }
 
   drop(siteId: number, bucket: number, reason: string) {
@@ -150,6 +194,22 @@ export class Deltas {
   drops(): IterableIterator<DropCell> {
     return this.#drops.values();
   }
+}
+
+function item(
+  cells: Map<string, VisitItemCell>,
+  siteId: number,
+  visit: Visit,
+  name: string,
+  time: number,
+): VisitItemCell {
+  const key = `${visit.start}|${visit.id}|${time}|${name}`;
+  let cell = cells.get(key);
+  if (!cell) {
+    cell = { siteId, visit, name, time, count: 0, engaged_ms: 0 };
+    cells.set(key, cell);
+  }
+  return cell;
 }
 
 function isZero(c: Counters): boolean {

@@ -15,7 +15,7 @@ import { VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { CollectedEvent } from '../pipeline/collected-event.ts';
 import type { DropReason } from '../pipeline/drop.ts';
 import { bump, type Deltas, type Row } from './cells.ts';
-import { seenKey, type Visit, type VisitorState } from './visitor-state.ts';
+import { isBounce, newVisitId, seenKey, type Visit, type VisitorState } from './visitor-state.ts';
 
 /** 30 minutes: the visit gap, and the cap on a page's time without engagement. */
 export const VISIT_GAP_MS = 30 * 60 * 1000;
@@ -46,6 +46,7 @@ export function sessionise(state: VisitorState, event: CollectedEvent, out: Delt
   countEvent(state, visit, event, out);
   const nowBounce = isBounce(visit);
   if (nowBounce !== wasBounce) addToVisit(state, visit, 'bounces', nowBounce ? 1 : -1, out);
+  out.touchVisit(state.siteId, state.day, visit);
   return undefined;
 }
 
@@ -53,7 +54,9 @@ function engage(state: VisitorState, event: CollectedEvent, out: Deltas): DropRe
   const visit = state.visit;
   if (!visit) return 'no_visit';
   bump(out.row(state.siteId, 'page', event.page, event.bucket, event.day), 'engaged_ms', event.engagedMs);
+  out.visitPage(state.siteId, visit, event.page, event.bucket).engaged_ms += event.engagedMs;
   addToVisit(state, visit, 'duration_ms', event.engagedMs, out);
+  out.touchVisit(state.siteId, state.day, visit);
   if (visit.pending && visit.pending.page === event.page) visit.pending.engaged = true;
   if (event.time - visit.last < VISIT_GAP_MS) visit.last = event.time;
   return undefined;
@@ -65,6 +68,7 @@ function startVisit(state: VisitorState, event: CollectedEvent, out: Deltas): Vi
     if (key.startsWith('b') && !key.startsWith(`b${event.bucket}|`)) state.exits.delete(key);
   }
   const visit: Visit = {
+    id: newVisitId(),
     start: event.bucket,
     last: event.time,
     dims: event.visit,
@@ -104,6 +108,11 @@ function countEvent(state: VisitorState, visit: Visit, event: CollectedEvent, ou
       ? out.row(state.siteId, 'page', event.page, event.bucket, event.day)
       : out.row(state.siteId, 'event', event.name, event.bucket, event.day);
   bump(named, counter, 1);
+  const item =
+    counter === 'pageviews'
+      ? out.visitPage(state.siteId, visit, event.page, event.bucket)
+      : out.visitEvent(state.siteId, visit, event.name, event.bucket);
+  item.count++;
   countVisitor(state, event.bucket, named);
 }
 
@@ -145,10 +154,6 @@ function countExit(state: VisitorState, visit: Visit, row: Row, n: 1 | -1) {
     else state.exits.set(key, count);
     if ((n === 1 && count === 1) || (n === -1 && count === 0)) counters.visitors += n;
   }
-}
-
-function isBounce(visit: Visit): boolean {
-  return visit.pageviews === 1 && visit.customs === 0;
 }
 
 /** Visit metrics (visits, bounces, duration) belong to the hour the visit started in. */

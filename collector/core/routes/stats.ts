@@ -6,8 +6,15 @@ import type { AppDeps } from '../app.ts';
 import { readerFor } from '../auth.ts';
 import { BREAKDOWN_DIMENSIONS, type BreakdownDimension, dimensionKind } from '../dimensions.ts';
 import { exportCsv } from '../stats/csv.ts';
+import {
+  type Filters,
+  filteredBreakdown,
+  filteredTimeseries,
+  filteredTotals,
+  parseFilters,
+} from '../stats/filtered.ts';
 import { aggregateMetrics, breakdownMetrics } from '../stats/metrics.ts';
-import { countersByValue, type Filter, type Interval, timeseries, totals } from '../stats/query.ts';
+import { countersByValue, type Interval, timeseries, totals } from '../stats/query.ts';
 import { parseRange, type StatsRange } from '../stats/range.ts';
 import type { Site } from '../store.ts';
 
@@ -32,32 +39,35 @@ export function statsRoutes(deps: AppDeps): Hono {
   });
 
   app.get('/api/stats/aggregate', async (c) => {
-    const { site, range, filter } = await statsRequest(c, deps);
-    const dim = filter?.dim ?? 'total';
-    const counters = await totals(deps.store, site, range, dim, filter?.value);
-    return c.json(aggregateMetrics(counters, dimensionKind(dim)));
+    const { site, range, filters } = await statsRequest(c, deps);
+    if (filters.size === 0) return c.json(aggregateMetrics(await totals(deps.store, site, range, 'total')));
+    const counters = await filteredTotals(deps.store, site, range, filters);
+    return c.json(aggregateMetrics(counters, filters.has('event')));
   });
 
   app.get('/api/stats/timeseries', async (c) => {
-    const { site, range, filter } = await statsRequest(c, deps);
+    const { site, range, filters } = await statsRequest(c, deps);
     const interval = parseInterval(c.req.query('interval'), range);
-    const dim = filter?.dim ?? 'total';
-    const series = await timeseries(deps.store, site, range, interval, dim, filter?.value);
+    const series =
+      filters.size === 0
+        ? await timeseries(deps.store, site, range, interval, 'total', undefined)
+        : await filteredTimeseries(deps.store, site, range, interval, filters);
     return c.json(
-      series.map((point) => ({ time: point.label, ...aggregateMetrics(point.counters, dimensionKind(dim)) })),
+      series.map((point) => ({
+        time: point.label,
+        ...aggregateMetrics(point.counters, filters.has('event')),
+      })),
     );
   });
 
   app.get('/api/stats/breakdown', async (c) => {
-    const { site, range, filter } = await statsRequest(c, deps);
+    const { site, range, filters } = await statsRequest(c, deps);
     const by = parseDimension(c.req.query('by'), 'by');
     const limit = parseLimit(c.req.query('limit'));
-    if (filter && filter.dim !== by) {
-      throw new Refusal(
-        `"filter" on ${filter.dim} cannot narrow a breakdown by ${by}: rollups are kept per single dimension`,
-      );
-    }
-    const rows = await countersByValue(deps.store, site, range, by, filter?.value, true);
+    const rows =
+      filters.size === 0
+        ? await countersByValue(deps.store, site, range, by, undefined, true)
+        : await filteredBreakdown(deps.store, site, range, filters, by);
     const kind = dimensionKind(by);
     const sorted = [...rows]
       .sort(
@@ -69,9 +79,9 @@ export function statsRoutes(deps: AppDeps): Hono {
   });
 
   app.get('/api/stats/dropped', async (c) => {
-    const { site, range, filter } = await statsRequest(c, deps);
+    const { site, range, filters } = await statsRequest(c, deps);
     // Dropped events were never sessionised: they have no dimension a filter could select.
-    if (filter)
+    if (filters.size > 0)
       throw new Refusal('"filter" does not apply to dropped events, which are counted by reason only');
     return c.json(await deps.store.dropped(site.id, range.fromBucket, range.toBucket));
   });
@@ -87,10 +97,10 @@ export function statsRoutes(deps: AppDeps): Hono {
   });
 
   app.get('/api/export', async (c) => {
-    const { site, range, filter } = await statsRequest(c, deps);
+    const { site, range, filters } = await statsRequest(c, deps);
     const interval = c.req.query('interval') ?? 'hour';
     if (interval !== 'hour' && interval !== 'day') throw new Refusal('"interval" must be hour or day');
-    const csv = await exportCsv(deps.store, site, range, interval, filter);
+    const csv = await exportCsv(deps.store, site, range, interval, filters);
     c.header('Content-Disposition', `attachment; filename="glimt-${site.domain}.csv"`);
     return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
@@ -116,21 +126,13 @@ async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
 async function statsRequest(
   c: Context,
   deps: AppDeps,
-): Promise<{ site: Site; range: StatsRange; filter?: Filter }> {
+): Promise<{ site: Site; range: StatsRange; filters: Filters }> {
   const site = await authorisedSite(c, deps);
   const range = parseRange(c.req.query('from'), c.req.query('to'), site.timezone);
   if (typeof range === 'string') throw new Refusal(range);
-  const filters = c.req.queries('filter') ?? [];
-  if (filters.length > 1) throw new Refusal('"filter": only one filter at a time is supported');
-  const filter = filters[0] === undefined ? undefined : parseFilter(filters[0]);
-  return filter ? { site, range, filter } : { site, range };
-}
-
-function parseFilter(text: string): Filter {
-  const at = text.indexOf(':');
-  if (at <= 0) throw new Refusal('"filter" must be dimension:value');
-  const dim = parseDimension(text.slice(0, at), 'filter');
-  return { dim, value: text.slice(at + 1) };
+  const filters = parseFilters(c.req.queries('filter') ?? []);
+  if (typeof filters === 'string') throw new Refusal(filters);
+  return { site, range, filters };
 }
 
 function parseDimension(text: string | undefined, field: string): BreakdownDimension {

@@ -10,7 +10,7 @@
 import { COUNTERS, type Counters, DIMENSION_CODES, type Dimension, dimensionKind } from '../dimensions.ts';
 import type { Site, Store } from '../store.ts';
 import { formatBucket, formatDay } from '../time/zone.ts';
-import type { Filter } from './query.ts';
+import { type Filters, filteredExportRows } from './filtered.ts';
 import type { StatsRange } from './range.ts';
 
 export const CSV_HEADER = [
@@ -36,12 +36,13 @@ export async function exportCsv(
   site: Site,
   range: StatsRange,
   interval: 'hour' | 'day',
-  filter: Filter | undefined,
+  filters: Filters,
 ): Promise<string> {
   const lines = [CSV_HEADER.join(',')];
-  const dims = filter ? [filter.dim] : EXPORTED;
-  const rows: { time: number; dim: Dimension; value: string; counters: Counters }[] = [];
-  for (const dim of dims) {
+  // A filtered export holds the same rows, of the filtered traffic only.
+  const rows: { time: number; dim: Dimension; value: string; counters: Counters }[] =
+    filters.size > 0 ? await filteredExportRows(store, site, range, interval, filters, EXPORTED) : [];
+  for (const dim of filters.size > 0 ? [] : EXPORTED) {
     const found = await store.rollup({
       siteId: site.id,
       grain: interval,
@@ -49,7 +50,6 @@ export async function exportCsv(
       from: interval === 'hour' ? range.fromBucket : range.fromDay,
       to: interval === 'hour' ? range.toBucket : range.toDay,
       groupBy: 'value_time',
-      ...(filter ? { value: filter.value } : {}),
     });
     for (const row of found) {
       // A visit whose exit moved leaves an all-zero row behind: it says nothing.

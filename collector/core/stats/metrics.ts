@@ -8,11 +8,11 @@ import type { Counters, DimensionKind } from '../dimensions.ts';
 
 export interface AggregateMetrics {
   visitors: number;
-  visits: number | null;
-  pageviews: number | null;
-  bounce_rate: number | null;
-  visit_duration: number | null;
-  views_per_visit: number | null;
+  visits: number;
+  pageviews: number;
+  bounce_rate: number;
+  visit_duration: number;
+  views_per_visit: number;
   events?: number;
 }
 
@@ -26,17 +26,16 @@ export function visitDuration(c: Counters): number {
   return ratio(c.duration_ms / 1000, c.visits, 1);
 }
 
-/** The aggregate's fixed shape; fields that the (filtered) dimension cannot answer are null. */
-export function aggregateMetrics(c: Counters, kind: DimensionKind): AggregateMetrics {
-  const visit = kind === 'visit' || kind === 'entry_exit';
+/** The aggregate's fixed shape, with `events` beside it when an event filter narrows the view. */
+export function aggregateMetrics(c: Counters, withEvents = false): AggregateMetrics {
   return {
     visitors: c.visitors,
-    visits: visit ? c.visits : null,
-    pageviews: kind === 'visit' || kind === 'page' ? c.pageviews : null,
-    bounce_rate: visit ? bounceRate(c) : null,
-    visit_duration: visit ? visitDuration(c) : null,
-    views_per_visit: kind === 'visit' ? ratio(c.pageviews, c.visits, 2) : null,
-    ...(kind === 'event' ? { events: c.events } : {}),
+    visits: c.visits,
+    pageviews: c.pageviews,
+    bounce_rate: bounceRate(c),
+    visit_duration: visitDuration(c),
+    views_per_visit: ratio(c.pageviews, c.visits, 2),
+    ...(withEvents ? { events: c.events } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ const GAP_MS = 30 * 60 * 1000;
 
 type Kind = 'pageview' | 'engagement' | 'custom';
 
-interface Hit {
+export interface Hit {
   /** Position in the stream: the order the collector sees a visitor's events in. */
   index: number;
   time: number;
@@ -219,6 +219,16 @@ export class ReferenceModel {
         if (a && b && a.day !== b.day && b.time - a.time < GAP_MS) this.facts.midnightSplits++;
       }
     }
+  }
+
+  /** Every visit of a site, in no particular order (for models of filtered questions). */
+  visitsOf(domain: string): readonly RefVisit[] {
+    return this.#model(domain).visits;
+  }
+
+  /** The hour buckets (UTC seconds) of a site's local day, in order. */
+  hoursOf(domain: string, day: number): number[] {
+    return this.#bucketsOf(domain, day);
   }
 
   #model(domain: string): SiteModel {
