@@ -390,6 +390,7 @@ async function pipeline(results: BenchResults, progress: Progress, profileDir?: 
     burst: {
       pageviews: p.storage.pageviews,
       rollupBytes: p.storage.rollupBytes,
+      visitGrainBytes: p.storage.visitGrainBytes,
       rawBytes: p.storage.rawBytes,
       visitorBytes: p.storage.visitorBytes,
     },
@@ -440,6 +441,7 @@ async function queries(
       results.storage.year = {
         pageviews: year.pageviews,
         rollupBytes: year.rollupBytes,
+        visitGrainBytes: year.visitGrainBytes,
         fileBytes: year.bytes,
       };
     }

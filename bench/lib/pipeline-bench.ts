@@ -47,6 +47,8 @@ export interface StorageResult {
   events: number;
   /** Bytes of rollup_hour + rollup_day (tables; WITHOUT ROWID, so their keys are the tables). */
   rollupBytes: number;
+  /** The visit grain that filtered views read (visit, visit_page, visit_event). */
+  visitGrainBytes: number;
   /** Bytes of the visitor table (today's states; deleted with the salt, not history). */
   visitorBytes: number;
   /** Bytes of the raw event table and its (site_id, time) index, for the same events. */
@@ -196,6 +198,7 @@ export async function pipelineBench(
         pageviews,
         events,
         rollupBytes: grown('rollup_hour') + grown('rollup_day'),
+        visitGrainBytes: grown('visit') + grown('visit_page') + grown('visit_event'),
         visitorBytes: grown('visitor') + grown('sqlite_autoindex_visitor_1'),
         rawBytes: (rawSizes.get('event') ?? 0) + (rawSizes.get('event_site_time') ?? 0),
       },

@@ -21,6 +21,15 @@ export function yearQueries(site: string, from: string, to: string): { name: str
     { name: 'timeseries (day)', path: `/api/stats/timeseries?${q}&interval=day` },
     { name: 'breakdown (page)', path: `/api/stats/breakdown?${q}&by=page&limit=10` },
     { name: 'breakdown (source)', path: `/api/stats/breakdown?${q}&by=source&limit=10` },
+    // Filtered views read the visit grain (ARCHITECTURE.md, "Filters"), not the rollups.
+    {
+      name: 'aggregate, 2 filters',
+      path: `/api/stats/aggregate?${q}&filter=source:Google&filter=device:mobile`,
+    },
+    {
+      name: 'breakdown (page) of source=Google',
+      path: `/api/stats/breakdown?${q}&by=page&limit=10&filter=source:Google`,
+    },
   ];
 }
 

@@ -50,8 +50,14 @@ export interface BenchResults {
   loss: { scenario: string; check: LossCheck }[];
   pipeline?: PipelineResult;
   storage?: {
-    burst: { pageviews: number; rollupBytes: number; rawBytes: number; visitorBytes: number };
-    year?: { pageviews: number; rollupBytes: number; fileBytes: number };
+    burst: {
+      pageviews: number;
+      rollupBytes: number;
+      visitGrainBytes?: number;
+      rawBytes: number;
+      visitorBytes: number;
+    };
+    year?: { pageviews: number; rollupBytes: number; visitGrainBytes?: number; fileBytes: number };
   };
   queries?: {
     site: string;
@@ -198,14 +204,14 @@ export function markdown(r: BenchResults): string {
     out.push(
       '## 4. Storage',
       '',
-      '| data | pageviews | rollups | raw event table (+ index) | rollups per 1M pageviews | raw per 1M pageviews |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-      `| pipeline run (one hour, 5 sites) | ${n0(b.pageviews)} | ${mb(b.rollupBytes)} | ${mb(b.rawBytes)} | ${perMillion(b.rollupBytes, b.pageviews)} | ${perMillion(b.rawBytes, b.pageviews)} |`,
+      '| data | pageviews | rollups | visit grain | raw event table (+ index) | rollups per 1M pageviews | visit grain per 1M | raw per 1M pageviews |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| pipeline run (one hour, 5 sites) | ${n0(b.pageviews)} | ${mb(b.rollupBytes)} | ${mb(b.visitGrainBytes ?? 0)} | ${mb(b.rawBytes)} | ${perMillion(b.rollupBytes, b.pageviews)} | ${perMillion(b.visitGrainBytes ?? 0, b.pageviews)} | ${perMillion(b.rawBytes, b.pageviews)} |`,
     );
     const y = r.storage.year;
     if (y) {
       out.push(
-        `| a year, one site (seeded) | ${n0(y.pageviews)} | ${mb(y.rollupBytes)} | ≈ ${mb((b.rawBytes / Math.max(1, b.pageviews)) * y.pageviews)} (extrapolated) | ${perMillion(y.rollupBytes, y.pageviews)} | ${perMillion(b.rawBytes, b.pageviews)} |`,
+        `| a year, one site (seeded) | ${n0(y.pageviews)} | ${mb(y.rollupBytes)} | ${mb(y.visitGrainBytes ?? 0)} | ≈ ${mb((b.rawBytes / Math.max(1, b.pageviews)) * y.pageviews)} (extrapolated) | ${perMillion(y.rollupBytes, y.pageviews)} | ${perMillion(y.visitGrainBytes ?? 0, y.pageviews)} | ${perMillion(b.rawBytes, b.pageviews)} |`,
       );
     }
     out.push(

@@ -25,7 +25,7 @@ import { type SeedResult, seed } from './seed.ts';
 import { ROOT } from './servers.ts';
 
 /** Bump when the workload or the seeder changes what a cached year holds. */
-export const YEAR_VERSION = 1;
+export const YEAR_VERSION = 2;
 export const YEAR_SITE = 'news.example.com';
 export const CACHE_DIR = join(ROOT, 'bench/results/cache');
 
@@ -36,6 +36,8 @@ export interface YearMeta extends SeedResult {
   bytes: number;
   /** Bytes of rollup_hour + rollup_day (dbstat). */
   rollupBytes: number;
+  /** Bytes of the visit grain: visit + visit_page + visit_event (dbstat). */
+  visitGrainBytes: number;
 }
 
 const fileFor = (pageviews: number) => join(CACHE_DIR, `year-v${YEAR_VERSION}-${pageviews}.db`);
@@ -46,7 +48,7 @@ export function cachedYears(): YearMeta[] {
     .filter((f) => f.startsWith(`year-v${YEAR_VERSION}-`) && f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(CACHE_DIR, f), 'utf8')) as YearMeta)
     .filter((meta) => existsSync(meta.file))
-    .map((meta) => (meta.rollupBytes === undefined ? { ...meta, rollupBytes: rollupBytes(meta.file) } : meta))
+    .map((meta) => (meta.visitGrainBytes === undefined ? { ...meta, ...grainBytes(meta.file) } : meta))
     .sort((a, b) => b.pageviews - a.pageviews);
 }
 
@@ -74,17 +76,21 @@ export async function seedYear(
     seededAt: new Date().toISOString(),
     file,
     bytes: statSync(file).size,
-    rollupBytes: rollupBytes(file),
+    ...grainBytes(file),
   };
   writeFileSync(file.replace(/\.db$/, '.json'), `${JSON.stringify(meta, null, 2)}\n`);
   return meta;
 }
 
-function rollupBytes(file: string): number {
+function grainBytes(file: string): { rollupBytes: number; visitGrainBytes: number } {
   const db = new Database(file, { readonly: true });
   try {
     const sizes = tableBytes(db);
-    return (sizes.get('rollup_hour') ?? 0) + (sizes.get('rollup_day') ?? 0);
+    const of = (...tables: string[]) => tables.reduce((sum, table) => sum + (sizes.get(table) ?? 0), 0);
+    return {
+      rollupBytes: of('rollup_hour', 'rollup_day'),
+      visitGrainBytes: of('visit', 'visit_page', 'visit_event'),
+    };
   } finally {
     db.close();
   }

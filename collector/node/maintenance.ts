@@ -12,12 +12,14 @@ import type { Salts } from '../core/pipeline/salts.ts';
 import type { Clock } from '../core/ports.ts';
 import type { SiteRegistry } from '../core/sites.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
+import type { SqliteJournal } from '../sqlite/sqlite-journal.ts';
 import type { SqliteStore } from '../sqlite/sqlite-store.ts';
 
 const EVERY_MS = 60_000;
 
 export interface MaintenanceDeps {
   store: SqliteStore;
+  journal: SqliteJournal;
   sites: SiteRegistry;
   salts: Salts;
   committer: GroupCommitter;
@@ -41,8 +43,13 @@ export class Maintenance {
     clearInterval(this.#timer);
   }
 
-  async run(): Promise<void> {
-    const { store, sites, salts, committer, clock } = this.#deps;
+  /** Between counts: a count's transaction yields midway, and a checkpoint cannot truncate under it. */
+  run(): Promise<void> {
+    return this.#deps.committer.exclusive(() => this.#run());
+  }
+
+  async #run(): Promise<void> {
+    const { store, journal, sites, salts, committer, clock } = this.#deps;
     await sites.reload();
     const now = clock();
     for (const site of sites.all()) {
@@ -51,6 +58,7 @@ export class Maintenance {
       committer.forgetBefore(site.id, today);
     }
     store.checkpoint();
+    journal.checkpoint();
   }
 }
 

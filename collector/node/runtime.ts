@@ -11,6 +11,7 @@ import { noCountry } from '../core/pipeline/lookup-country.ts';
 import { Salts } from '../core/pipeline/salts.ts';
 import type { Clock, KeyedHash } from '../core/ports.ts';
 import { SiteRegistry } from '../core/sites.ts';
+import { journalPathFor, SqliteJournal } from '../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
 import { loadCountryDataset } from './geo-dataset.ts';
 import { Maintenance } from './maintenance.ts';
@@ -22,6 +23,7 @@ export const hmacSha256: KeyedHash = (key, message) =>
 export interface NodeRuntime {
   app: Hono;
   store: SqliteStore;
+  journal: SqliteJournal;
   committer: GroupCommitter;
   sites: SiteRegistry;
   salts: Salts;
@@ -39,7 +41,11 @@ export async function createNodeRuntime(
   const sites = new SiteRegistry(store);
   await sites.reload();
   const salts = new Salts(store);
-  const committer = new GroupCommitter(store, store, clock, { maxQueue: config.queueMax, ...options.commit });
+  const journal = new SqliteJournal(store, journalPathFor(config.db), config.sync);
+  const committer = new GroupCommitter(store, journal, clock, {
+    maxQueue: config.queueMax,
+    ...options.commit,
+  });
   const replayed = await committer.recover();
   if (replayed > 0) log(`counted ${replayed} acknowledged events left in the journal by the last run`);
   const app = createApp({
@@ -56,10 +62,11 @@ export async function createNodeRuntime(
     tracker: compressTracker(await loadTrackerScript()),
     log,
   });
-  const maintenance = new Maintenance({ store, sites, salts, committer, clock });
+  const maintenance = new Maintenance({ store, journal, sites, salts, committer, clock });
   return {
     app,
     store,
+    journal,
     committer,
     sites,
     salts,
@@ -67,6 +74,7 @@ export async function createNodeRuntime(
     async close() {
       maintenance.stop();
       await committer.drain();
+      journal.close();
       await store.close();
     },
   };

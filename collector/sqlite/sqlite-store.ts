@@ -6,14 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
-import type { Committable } from '../core/pipeline/collected-event.ts';
 import { type SiteRow, toSite } from '../core/site-row.ts';
 import type {
-  Journal,
   RollupQuery,
   RollupRow,
   Site,
@@ -47,7 +46,10 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): Sqlite
   return new SqliteStore(db);
 }
 
-export class SqliteStore implements Store, Journal {
+/** A count's transaction yields to the event loop after about this long (ms): requests wait no longer. */
+const SLICE_MS = 3;
+
+export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #stmt;
 
@@ -81,8 +83,8 @@ export class SqliteStore implements Store, Journal {
           upsertVisitEvent: db.prepare(sql.event),
         };
       })(),
-      appendJournal: db.prepare('INSERT INTO journal (events) VALUES (?)'),
-      truncateJournal: db.prepare('DELETE FROM journal WHERE id <= ?'),
+      setMark: db.prepare('UPDATE journal_mark SET through = ?'),
+      getMark: db.prepare('SELECT through FROM journal_mark').pluck(),
     };
   }
 
@@ -182,60 +184,101 @@ export class SqliteStore implements Store, Journal {
     return found;
   }
 
-  /** One row per acknowledged batch: one statement, whatever the batch's size. */
-  async append(events: readonly Committable[]): Promise<number> {
-    return Number(this.#stmt.appendJournal.run(JSON.stringify(events)).lastInsertRowid);
-  }
-
-  async pending(): Promise<{ id: number; event: Committable }[]> {
-    const rows = this.db.prepare('SELECT id, events FROM journal ORDER BY id').all() as {
-      id: number;
-      events: string;
-    }[];
-    return rows.flatMap((row) =>
-      (JSON.parse(row.events) as Committable[]).map((event) => ({ id: row.id, event })),
-    );
-  }
-
   async commit(batch: BatchResult, now: number): Promise<void> {
     this.commitSync(batch, now);
   }
 
-  async commitThrough(batch: BatchResult, now: number, through: number): Promise<void> {
-    this.commitSync(batch, now, through);
-  }
-
-  /** The whole batch in one transaction: deltas, drop counts, visitor states, and the journal they empty. */
-  commitSync(batch: BatchResult, now: number, journalThrough?: number): void {
-    const s = this.#stmt;
+  /** Writes a batch in one transaction, at once. */
+  commitSync(batch: BatchResult, now: number): void {
     this.db.transaction(() => {
-      if (journalThrough !== undefined) s.truncateJournal.run(journalThrough);
-      for (const cell of batch.deltas.cells()) {
-        const c = cell.counters;
-        (cell.grain === 'hour' ? s.upsertHour : s.upsertDay).run(
-          cell.siteId,
-          cell.dim,
-          cell.time,
-          cell.value,
-          c.visitors,
-          c.visits,
-          c.pageviews,
-          c.events,
-          c.bounces,
-          c.duration_ms,
-          c.engaged_ms,
-        );
-      }
-      for (const drop of batch.deltas.drops())
-        s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
-      const grain = visitGrainRows(batch.deltas);
-      for (const row of grain.visits) s.upsertVisit.run(...row);
-      for (const row of grain.pages) s.upsertVisitPage.run(...row);
-      for (const row of grain.events) s.upsertVisitEvent.run(...row);
-      for (const [hash, state] of batch.touched) {
-        s.upsertVisitor.run(hash, state.siteId, state.day, now, serializeState(state));
+      for (const _ of this.#writes(batch, now)) {
+        // each step is one statement
       }
     })();
+  }
+
+  /**
+   * Writes a batch counted from the journal, and marks the journal counted through `through`,
+   * in one transaction that yields to the event loop every few milliseconds: requests are
+   * answered in between (their journal appends go to another file). The transaction is
+   * IMMEDIATE, so nothing else writes here meanwhile but this connection's own small writes
+   * (a new day's salt), which then commit with it.
+   */
+  async commitCounted(batch: BatchResult, now: number, through: number): Promise<void> {
+    const db = this.db;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      let sliceStart = performance.now();
+      let steps = 0;
+      for (const _ of this.#writes(batch, now, through)) {
+        if ((++steps & 63) === 0 && performance.now() - sliceStart > SLICE_MS) {
+          await yieldToIo();
+          sliceStart = performance.now();
+        }
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Journal entries up to this id are counted. */
+  journalMark(): number {
+    return this.#stmt.getMark.get() as number;
+  }
+
+  /** Batches an older version left in this file's own journal table, oldest first. */
+  takeLegacyJournal(): string[] {
+    return this.db.prepare('SELECT events FROM journal ORDER BY id').pluck().all() as string[];
+  }
+
+  clearLegacyJournal(): void {
+    this.db.prepare('DELETE FROM journal').run();
+  }
+
+  /** A batch's writes, one statement per step: deltas, drop counts, the visit grain, visitor states. */
+  *#writes(batch: BatchResult, now: number, through?: number): Generator<void> {
+    const s = this.#stmt;
+    if (through !== undefined) s.setMark.run(through);
+    for (const cell of batch.deltas.cells()) {
+      const c = cell.counters;
+      (cell.grain === 'hour' ? s.upsertHour : s.upsertDay).run(
+        cell.siteId,
+        cell.dim,
+        cell.time,
+        cell.value,
+        c.visitors,
+        c.visits,
+        c.pageviews,
+        c.events,
+        c.bounces,
+        c.duration_ms,
+        c.engaged_ms,
+      );
+      yield;
+    }
+    for (const drop of batch.deltas.drops()) {
+      s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
+      yield;
+    }
+    const grain = visitGrainRows(batch.deltas);
+    for (const row of grain.visits) {
+      s.upsertVisit.run(...row);
+      yield;
+    }
+    for (const row of grain.pages) {
+      s.upsertVisitPage.run(...row);
+      yield;
+    }
+    for (const row of grain.events) {
+      s.upsertVisitEvent.run(...row);
+      yield;
+    }
+    for (const [hash, state] of batch.touched) {
+      s.upsertVisitor.run(hash, state.siteId, state.day, now, serializeState(state));
+      yield;
+    }
   }
 
   async rollup(query: RollupQuery): Promise<RollupRow[]> {

@@ -43,9 +43,9 @@ const SECRET_NEEDLES = SECRETS.flatMap((secret) => [
   { label: `secret utf16 ${secret}`, bytes: Buffer.from(secret, 'utf16le') },
 ]);
 
-/** The database file and its WAL and shm, those that exist, as bytes. */
+/** The database file, its journal file, and the WAL and shm of each, those that exist, as bytes. */
 function storageFiles(db: string): { name: string; bytes: Buffer }[] {
-  return [db, `${db}-wal`, `${db}-shm`]
+  return [db, `${db}.journal`].flatMap((file) => [file, `${file}-wal`, `${file}-shm`])
     .filter((file) => existsSync(file))
     .map((file) => ({ name: file, bytes: readFileSync(file) }));
 }
@@ -221,6 +221,7 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
   it('no full address and no query secret in db, -wal, -shm or output while the server runs', () => {
     const files = storageFiles(server.db);
     expect(files.map((f) => f.name)).toContain(server.db);
+    expect(files.map((f) => f.name)).toContain(`${server.db}.journal`);
     const output = { name: 'server output', bytes: Buffer.from(server.output()) };
     expect(findNeedles([...files, output], [...ADDRESS_NEEDLES, ...SECRET_NEEDLES])).toEqual([]);
   });

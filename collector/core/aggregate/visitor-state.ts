@@ -50,6 +50,18 @@ export function newVisitId(): number {
   return Math.floor(Math.random() * 2 ** 53);
 }
 
+/** A copy that shares nothing mutable with `state` (its visit values are never changed in place). */
+export function cloneState(state: VisitorState): VisitorState {
+  const visit = state.visit;
+  return {
+    ...state,
+    visit: visit && { ...visit, pending: visit.pending && { ...visit.pending } },
+    hourSeen: new Set(state.hourSeen),
+    daySeen: new Set(state.daySeen),
+    exits: new Map(state.exits),
+  };
+}
+
 /** A visit with one pageview and no custom event (CONTRACT.md, "bounce"). */
 export function isBounce(visit: Visit): boolean {
   return visit.pageviews === 1 && visit.customs === 0;

@@ -8,9 +8,12 @@
  *    a few pages at the journal's end, whatever the events are.
  * 2. **Count.** Meanwhile each event is sessionised into an open batch in memory. About
  *    once a second (or sooner when large, or before a stats query reads) that batch's
- *    rollup deltas and visitor states are written, and the journal entries it counts are
- *    deleted, in one transaction. A rollup row that thousands of events touch is written
- *    once, not once per request.
+ *    rollup deltas, visit grain and visitor states are written, and the journal is marked
+ *    counted through its last entry, in one transaction. A rollup row that thousands of
+ *    events touch is written once, not once per request. On Node that transaction yields
+ *    to the event loop every few milliseconds (the journal is another file, so appends go
+ *    on meanwhile); the states it writes stay frozen until it ends, and an event for one of
+ *    them works on a copy.
  *
  * After a crash the journal still holds what was acknowledged and not yet counted; `recover`
  * replays it in order against the visitor states of the last count. The queue is bounded:
@@ -18,7 +21,7 @@
  */
 import { aggregateInto, type BatchResult } from '../aggregate/aggregate-batch.ts';
 import { Deltas } from '../aggregate/cells.ts';
-import type { VisitorState } from '../aggregate/visitor-state.ts';
+import { cloneState, type VisitorState } from '../aggregate/visitor-state.ts';
 import type { Committable } from '../pipeline/collected-event.ts';
 import type { Clock } from '../ports.ts';
 import type { Journal, Store } from '../store.ts';
@@ -81,6 +84,11 @@ export class GroupCommitter {
   #open: OpenCount = emptyCount();
   #countTimer: ReturnType<typeof setTimeout> | undefined;
   #counting: Promise<void> = Promise.resolve();
+  /**
+   * The states of the count being written, which may yield between its statements: they are
+   * frozen until it ends. An event for one of them meanwhile works on a copy (`#statesFor`).
+   */
+  #committing: Map<string, VisitorState> | undefined;
   /** Memory fell behind the journal (a failed count): the next count replays the journal instead. */
   #stale = false;
   /** The journal id of the last event appended. */
@@ -211,15 +219,29 @@ export class GroupCommitter {
       const open = this.#open;
       if (open.events === 0) return;
       this.#open = emptyCount();
+      this.#committing = open.touched;
       try {
         await this.#journal.commitThrough(open, this.#clock(), open.through);
       } catch {
         // The journal still holds these events: memory is now ahead of storage.
+        this.#committing = undefined;
         this.#stale = true;
         await this.#replay();
+      } finally {
+        this.#committing = undefined;
       }
     });
     return this.#counting;
+  }
+
+  /** Runs `task` between counts, never during one (the maintenance job: it deletes and checkpoints). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#counting.then(task);
+    this.#counting = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Drops memory, which is ahead of storage, and counts the whole journal from the last count. */
@@ -237,7 +259,10 @@ export class GroupCommitter {
     }
   }
 
-  /** The states of the events' visitors: the open count's first (it is ahead of storage), then the cache, then storage. */
+  /**
+   * The states of the events' visitors: the open count's first (it is ahead of storage), then
+   * a copy of one the running count is writing, then the cache, then storage.
+   */
   async #statesFor(
     events: readonly Committable[],
     open: Map<string, VisitorState>,
@@ -246,7 +271,9 @@ export class GroupCommitter {
     const missing = new Set<string>();
     for (const event of events) {
       if (!('visitor' in event) || states.has(event.visitor)) continue;
-      const known = open.get(event.visitor) ?? this.#cache.get(event.visitor);
+      const frozen = this.#committing?.get(event.visitor);
+      const known =
+        open.get(event.visitor) ?? (frozen && cloneState(frozen)) ?? this.#cache.get(event.visitor);
       if (known) states.set(event.visitor, known);
       else missing.add(event.visitor);
     }
