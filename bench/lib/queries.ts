@@ -24,7 +24,7 @@ export function yearQueries(site: string, from: string, to: string): { name: str
     // Filtered views read the visit grain (ARCHITECTURE.md, "Filters"), not the rollups.
     {
       name: 'aggregate, 2 filters',
-      path: `/api/stats/aggregate?${q}&filter=source:Google&filter=device:mobile`,
+      path: `/api/stats/aggregate?${q}&filter=source:Google&filter=device:Mobile`,
     },
     {
       name: 'breakdown (page) of source=Google',

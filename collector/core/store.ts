@@ -66,12 +66,13 @@ export interface VisitGrainQuery {
 export interface VisitGrainRow {
   value: string;
   time: number;
-  /** The `visits` measure: visits started, bounces and duration. */
+  /** The `visits` measure: visits started, bounces, duration, and their whole pageviews and events. */
   visits: number;
   bounces: number;
   duration_ms: number;
-  /** The `pages` and `events` measures: pageviews or custom events, and engaged time. */
-  count: number;
+  /** The `pages` measure: pageviews and engaged time in range; `events`: custom events in range. */
+  pageviews: number;
+  events: number;
   engaged_ms: number;
   /** Distinct matching visits the row counts (its visits, or those with such a pageview or event). */
   basis: number;

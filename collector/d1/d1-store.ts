@@ -27,6 +27,8 @@ import type {
   VisitGrainRow,
 } from '../core/store.ts';
 import {
+  batchLabels,
+  LABEL_SQL,
   VISIT_GRAIN_TABLES,
   visitGrainRows,
   visitGrainSql,
@@ -171,7 +173,7 @@ export class D1Store implements Store {
       now,
       serializeState(state),
     ]);
-    const grain = visitGrainRows(batch.deltas);
+    const grain = visitGrainRows(batch.deltas, await this.#labelIds(batch));
     const statements: D1PreparedStatement[] = [
       ...jsonChunks(appliedIds).map((ids) => this.db.prepare(SQL.insertApplied).bind(now, ids)),
       ...this.#each(SQL.upsertHour, hours),
@@ -250,6 +252,29 @@ export class D1Store implements Store {
 
   async close(): Promise<void> {
     // The binding belongs to the Worker: nothing to close.
+  }
+
+  /**
+   * The label ids of a batch's texts, created where missing, in one round trip before the
+   * commit's. A commit that then fails leaves its new labels behind: harmless, they are reused.
+   */
+  async #labelIds(batch: BatchResult): Promise<(dim: number, value: string) => number> {
+    const labels = batchLabels(batch.deltas);
+    const ids = new Map<string, number>();
+    if (labels.length > 0) {
+      const results = await this.db.batch<{ id: number; dim: number; value: string }>([
+        ...this.#each(LABEL_SQL.insertJson, labels),
+        ...this.#each(LABEL_SQL.findJson, labels),
+      ]);
+      for (const result of results) {
+        for (const row of result.results ?? []) ids.set(`${row.dim}\u0001${row.value}`, row.id);
+      }
+    }
+    return (dim, value) => {
+      const id = ids.get(`${dim}\u0001${value}`);
+      if (id === undefined) throw new Error(`no label for ${dim}:${value}`);
+      return id;
+    };
   }
 
   #each(sql: string, rows: readonly unknown[]): D1PreparedStatement[] {

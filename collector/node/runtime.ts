@@ -11,6 +11,7 @@ import { noCountry } from '../core/pipeline/lookup-country.ts';
 import { Salts } from '../core/pipeline/salts.ts';
 import type { Clock, KeyedHash } from '../core/ports.ts';
 import { SiteRegistry } from '../core/sites.ts';
+import { Checkpointer } from '../sqlite/checkpointer.ts';
 import { journalPathFor, SqliteJournal } from '../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
 import { loadCountryDataset } from './geo-dataset.ts';
@@ -42,6 +43,8 @@ export async function createNodeRuntime(
   await sites.reload();
   const salts = new Salts(store);
   const journal = new SqliteJournal(store, journalPathFor(config.db), config.sync);
+  const checkpointer =
+    config.db === ':memory:' ? undefined : new Checkpointer([config.db, journalPathFor(config.db)]);
   const committer = new GroupCommitter(store, journal, clock, {
     maxQueue: config.queueMax,
     ...options.commit,
@@ -74,6 +77,7 @@ export async function createNodeRuntime(
     async close() {
       maintenance.stop();
       await committer.drain();
+      await checkpointer?.close();
       journal.close();
       await store.close();
     },

@@ -12,6 +12,7 @@
  * count, with `secure_delete`, and the maintenance job truncates this file's WAL with the
  * store's at salt rotation: a visitor hash here lives no longer than elsewhere.
  */
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
@@ -34,6 +35,8 @@ export class SqliteJournal implements Journal {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('secure_delete = ON');
+    // Checkpoints run on a thread of their own (checkpointer.ts).
+    if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).
     db.exec(
       'CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, events TEXT NOT NULL)',
@@ -42,7 +45,9 @@ export class SqliteJournal implements Journal {
     this.#stmt = {
       append: db.prepare('INSERT INTO journal (events) VALUES (?)'),
       after: db.prepare('SELECT id, events FROM journal WHERE id > ? ORDER BY id'),
-      deleteThrough: db.prepare('DELETE FROM journal WHERE id <= ?'),
+      deleteSome: db.prepare(
+        'DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE id <= ? ORDER BY id LIMIT 16)',
+      ),
     };
     this.#adopt();
   }
@@ -82,7 +87,9 @@ export class SqliteJournal implements Journal {
   /** The count, with the mark, in the store's transaction; then the counted entries leave the journal. */
   async commitThrough(batch: BatchResult, now: number, through: number): Promise<void> {
     await this.#store.commitCounted(batch, now, through);
-    this.#stmt.deleteThrough.run(through);
+    // A few batches at a time, yielding in between: `secure_delete` rewrites every page it frees.
+    await yieldToIo();
+    while (this.#stmt.deleteSome.run(through).changes > 0) await yieldToIo();
   }
 
   checkpoint(): void {

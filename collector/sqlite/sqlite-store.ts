@@ -24,7 +24,13 @@ import type {
 } from '../core/store.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
-import { VISIT_GRAIN_TABLES, visitGrainRows, visitGrainSql, visitGrainUpserts } from './visit-grain.ts';
+import {
+  LABEL_SQL,
+  VISIT_GRAIN_TABLES,
+  visitGrainRows,
+  visitGrainSql,
+  visitGrainUpserts,
+} from './visit-grain.ts';
 
 export type SyncMode = 'normal' | 'full';
 
@@ -42,16 +48,20 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): Sqlite
   db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Checkpoints run on a thread of their own (checkpointer.ts), not in a commit on the event loop.
+  if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
   migrate(db);
   return new SqliteStore(db);
 }
 
 /** A count's transaction yields to the event loop after about this long (ms): requests wait no longer. */
-const SLICE_MS = 3;
+const SLICE_MS = 1;
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #stmt;
+  /** Label ids by `dim\u0001text`: labels are never deleted, so a cached id stays true (unless its transaction rolls back). */
+  readonly #labels = new Map<string, number>();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -85,6 +95,8 @@ export class SqliteStore implements Store {
       })(),
       setMark: db.prepare('UPDATE journal_mark SET through = ?'),
       getMark: db.prepare('SELECT through FROM journal_mark').pluck(),
+      insertLabel: db.prepare(LABEL_SQL.insert),
+      findLabel: db.prepare(LABEL_SQL.find).pluck(),
     };
   }
 
@@ -190,11 +202,16 @@ export class SqliteStore implements Store {
 
   /** Writes a batch in one transaction, at once. */
   commitSync(batch: BatchResult, now: number): void {
-    this.db.transaction(() => {
-      for (const _ of this.#writes(batch, now)) {
-        // each step is one statement
-      }
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const _ of this.#writes(batch, now)) {
+          // each step is one statement
+        }
+      })();
+    } catch (error) {
+      this.#labels.clear();
+      throw error;
+    }
   }
 
   /**
@@ -219,9 +236,21 @@ export class SqliteStore implements Store {
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      this.#labels.clear(); // ids handed out in the rolled-back transaction are gone
       throw error;
     }
   }
+
+  #labelId = (dim: number, value: string): number => {
+    const key = `${dim}\u0001${value}`;
+    let id = this.#labels.get(key);
+    if (id === undefined) {
+      this.#stmt.insertLabel.run(dim, value);
+      id = this.#stmt.findLabel.get(dim, value) as number;
+      this.#labels.set(key, id);
+    }
+    return id;
+  };
 
   /** Journal entries up to this id are counted. */
   journalMark(): number {
@@ -262,7 +291,7 @@ export class SqliteStore implements Store {
       s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
       yield;
     }
-    const grain = visitGrainRows(batch.deltas);
+    const grain = visitGrainRows(batch.deltas, this.#labelId);
     for (const row of grain.visits) {
       s.upsertVisit.run(...row);
       yield;

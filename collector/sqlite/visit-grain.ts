@@ -2,15 +2,16 @@
  * @module The visit grain's SQL, for both SQLite stores: better-sqlite3 on Node and D1 on
  * Workers run the same text (`collector/migrations/0004_visit_grain.sql` has the tables).
  *
- * Writes: a batch's touched visits are rewritten from the live visit (upserts of absolute
- * values); its pages and custom events per hour are added (upserts of deltas). Reads: one
- * statement per measure (visits, pages, custom events) of a filtered view, grouped by a
- * dimension and a period. Filter values travel as one JSON parameter per dimension, so a
- * question with many values stays far below D1's 100 bound parameters.
+ * Writes: the texts a batch refers to become labels first (ids, so that a visit row holds 14
+ * small integers, not 14 strings); then its touched visits are rewritten from the live visit
+ * (upserts of absolute values) and its pages and custom events per hour added (upserts of
+ * deltas). Reads: one statement per measure (visits, pages, custom events) of a filtered
+ * view, grouped by a dimension and a period. Filter values travel as one JSON parameter per
+ * dimension, so a question with many values stays far below D1's 100 bound parameters.
  */
 import type { Deltas } from '../core/aggregate/cells.ts';
 import { isBounce } from '../core/aggregate/visitor-state.ts';
-import { VISIT_DIMENSIONS } from '../core/dimensions.ts';
+import { DIMENSION_CODES, VISIT_DIMENSIONS } from '../core/dimensions.ts';
 import type { VisitGrainQuery } from '../core/store.ts';
 
 const VISIT_COLUMNS = [
@@ -21,6 +22,8 @@ const VISIT_COLUMNS = [
   ...VISIT_DIMENSIONS,
   'entry_page',
   'exit_page',
+  'pageviews',
+  'events',
   'bounce',
   'duration_ms',
 ] as const;
@@ -35,13 +38,44 @@ const PAGE_COLUMNS = [
 ] as const;
 const EVENT_COLUMNS = ['site_id', 'visit_time', 'visit_id', 'event', 'time', 'events'] as const;
 
-/** Columns of `visit` that a filter or a breakdown may name. */
-const VISIT_COLUMN_OF: ReadonlySet<string> = new Set([...VISIT_DIMENSIONS, 'entry_page', 'exit_page']);
+/** The label space of each column a filter or a breakdown may name: pages share one. */
+const LABEL_DIM: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(VISIT_DIMENSIONS.map((dim) => [dim, DIMENSION_CODES[dim]])),
+  entry_page: DIMENSION_CODES.page,
+  exit_page: DIMENSION_CODES.page,
+  page: DIMENSION_CODES.page,
+  event: DIMENSION_CODES.event,
+};
 
 type Cell = string | number;
+export type LabelId = (dim: number, value: string) => number;
 
-/** A batch's visit-grain rows, as arrays in the tables' column order. */
-export function visitGrainRows(deltas: Deltas): { visits: Cell[][]; pages: Cell[][]; events: Cell[][] } {
+/** The distinct (dimension code, text) pairs a batch's visit grain refers to. */
+export function batchLabels(deltas: Deltas): [number, string][] {
+  const seen = new Set<string>();
+  const out: [number, string][] = [];
+  const add = (dim: number, value: string) => {
+    const key = `${dim}\u0001${value}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push([dim, value]);
+  };
+  for (const { visit } of deltas.visits()) {
+    for (const dim of VISIT_DIMENSIONS) add(DIMENSION_CODES[dim], visit.dims[dim]);
+    add(DIMENSION_CODES.page, visit.entry);
+    add(DIMENSION_CODES.page, visit.exit);
+  }
+  for (const c of deltas.visitPages()) add(DIMENSION_CODES.page, c.name);
+  for (const c of deltas.visitEvents()) add(DIMENSION_CODES.event, c.name);
+  return out;
+}
+
+/** A batch's visit-grain rows, as arrays in the tables' column order, texts as label ids. */
+export function visitGrainRows(
+  deltas: Deltas,
+  labelId: LabelId,
+): { visits: Cell[][]; pages: Cell[][]; events: Cell[][] } {
+  const page = DIMENSION_CODES.page;
   const visits: Cell[][] = [];
   for (const { siteId, day, visit } of deltas.visits()) {
     visits.push([
@@ -49,23 +83,43 @@ export function visitGrainRows(deltas: Deltas): { visits: Cell[][]; pages: Cell[
       visit.start,
       visit.id,
       day,
-      ...VISIT_DIMENSIONS.map((dim) => visit.dims[dim]),
-      visit.entry,
-      visit.exit,
+      ...VISIT_DIMENSIONS.map((dim) => labelId(DIMENSION_CODES[dim], visit.dims[dim])),
+      labelId(page, visit.entry),
+      labelId(page, visit.exit),
+      visit.pageviews,
+      visit.customs,
       isBounce(visit) ? 1 : 0,
       visit.durationMs,
     ]);
   }
   const pages: Cell[][] = [];
   for (const c of deltas.visitPages()) {
-    pages.push([c.siteId, c.visit.start, c.visit.id, c.name, c.time, c.count, c.engaged_ms]);
+    pages.push([c.siteId, c.visit.start, c.visit.id, labelId(page, c.name), c.time, c.count, c.engaged_ms]);
   }
   const events: Cell[][] = [];
   for (const c of deltas.visitEvents()) {
-    events.push([c.siteId, c.visit.start, c.visit.id, c.name, c.time, c.count]);
+    events.push([
+      c.siteId,
+      c.visit.start,
+      c.visit.id,
+      labelId(DIMENSION_CODES.event, c.name),
+      c.time,
+      c.count,
+    ]);
   }
   return { visits, pages, events };
 }
+
+const fromJson = (n: number) =>
+  `SELECT ${Array.from({ length: n }, (_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?)`;
+
+/** Labels: one at a time (better-sqlite3, cached in memory), or a batch's as JSON `[[dim, text], …]` (D1). */
+export const LABEL_SQL = {
+  insert: 'INSERT OR IGNORE INTO label (dim, value) VALUES (?, ?)',
+  find: 'SELECT id FROM label WHERE dim = ? AND value = ?',
+  insertJson: `INSERT OR IGNORE INTO label (dim, value) ${fromJson(2)}`,
+  findJson: `SELECT id, dim, value FROM label WHERE (dim, value) IN (${fromJson(2)})`,
+};
 
 /**
  * Upserts in two forms: `values` (one row per run, for better-sqlite3's prepared statements)
@@ -81,7 +135,7 @@ function upsert(
     form === 'values'
       ? `VALUES (${columns.map(() => '?').join(', ')})`
       : // `WHERE true`: https://www.sqlite.org/lang_upsert.html, "Parsing Ambiguity".
-        `SELECT ${columns.map((_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?) WHERE true`;
+        `${fromJson(columns.length)} WHERE true`;
   return `INSERT INTO ${table} (${columns.join(', ')}) ${source} ON CONFLICT DO UPDATE SET ${onConflict}`;
 }
 
@@ -90,7 +144,8 @@ export function visitGrainUpserts(form: 'values' | 'json') {
     visit: upsert(
       'visit',
       VISIT_COLUMNS,
-      'exit_page = excluded.exit_page, bounce = excluded.bounce, duration_ms = excluded.duration_ms',
+      `exit_page = excluded.exit_page, pageviews = excluded.pageviews, events = excluded.events,
+       bounce = excluded.bounce, duration_ms = excluded.duration_ms`,
       form,
     ),
     page: upsert(
@@ -103,7 +158,7 @@ export function visitGrainUpserts(form: 'values' | 'json') {
   };
 }
 
-/** Retention and site removal: every visit-grain table, by the time its rows are kept by. */
+/** Retention and site removal: every visit-grain table, by the time its rows are kept by. Labels stay. */
 export const VISIT_GRAIN_TABLES = [
   ['visit', 'time'],
   ['visit_page', 'visit_time'],
@@ -113,71 +168,93 @@ export const VISIT_GRAIN_TABLES = [
 /** A visit spans at most one local day (the salt rotates at midnight): 25 hours with DST. */
 const LONGEST_VISIT_S = 25 * 3600;
 
-/** One measure of a filtered view as SQL and its parameters. Dimension names are checked, not bound. */
+/** The label ids of `dim` whose text is one of a JSON array's. */
+const labelsIn = (dim: string) =>
+  `(SELECT id FROM label WHERE dim = ${labelDim(dim)} AND value IN (SELECT value FROM json_each(?)))`;
+
+/**
+ * One measure of a filtered view as SQL and its parameters. Dimension names are checked
+ * against the columns, never spliced from input; values are bound.
+ *
+ * The visits that match drive every statement (`CROSS JOIN` keeps SQLite from starting at
+ * the larger page table): a selective filter reads few visits, and their pages by key.
+ */
 export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (string | number)[] } {
   const match: string[] = [];
   const matchParams: string[] = [];
   for (const [dim, values] of query.filters) {
-    const list = 'IN (SELECT value FROM json_each(?))';
     if (dim === 'page' || dim === 'event') {
       const [table, column, count] =
         dim === 'page' ? ['visit_page', 'page', 'pageviews'] : ['visit_event', 'event', 'events'];
       match.push(
         `EXISTS (SELECT 1 FROM ${table} m WHERE m.site_id = v.site_id AND m.visit_time = v.time
-           AND m.visit_id = v.id AND m.${count} > 0 AND m.${column} ${list})`,
+           AND m.visit_id = v.id AND m.${count} > 0 AND m.${column} IN ${labelsIn(dim)})`,
       );
     } else {
-      match.push(`v.${visitColumn(dim)} ${list}`);
+      match.push(`v.${visitColumn(dim)} IN ${labelsIn(dim)}`);
     }
     matchParams.push(JSON.stringify(values));
   }
   const where = match.map((condition) => `AND ${condition}`).join(' ');
 
   if (query.measure === 'visits') {
-    const group = query.groupBy === undefined ? "''" : `v.${visitColumn(query.groupBy)}`;
+    const group = query.groupBy === undefined ? undefined : `v.${visitColumn(query.groupBy)}`;
     const time = query.period === 'hour' ? 'v.time' : query.period === 'day' ? 'v.day' : '0';
     return {
-      sql: `SELECT ${group} AS value, ${time} AS time, count(*) AS visits, sum(v.bounce) AS bounces,
-          sum(v.duration_ms) AS duration_ms, 0 AS count, 0 AS engaged_ms, count(*) AS basis
-        FROM visit v WHERE v.site_id = ? AND v.time BETWEEN ? AND ? ${where} GROUP BY 1, 2`,
+      sql: `SELECT ${group ? 'l.value' : "''"} AS value, ${time} AS time, count(*) AS visits,
+          sum(v.bounce) AS bounces, sum(v.duration_ms) AS duration_ms, sum(v.pageviews) AS pageviews,
+          sum(v.events) AS events, 0 AS engaged_ms, count(*) AS basis
+        FROM visit v ${group ? `JOIN label l ON l.id = ${group}` : ''}
+        WHERE v.site_id = ? AND v.time BETWEEN ? AND ? ${where}
+        GROUP BY 1, 2`,
       params: [query.siteId, query.from, query.to, ...matchParams],
     };
   }
 
-  const [table, column, count, engaged] =
-    query.measure === 'pages'
-      ? ['visit_page', 'page', 'pageviews', 'sum(x.engaged_ms)']
-      : ['visit_event', 'event', 'events', '0'];
-  const own = query.measure === 'pages' ? 'page' : 'event';
+  const pages = query.measure === 'pages';
+  const [table, column, count] = pages
+    ? ['visit_page', 'page', 'pageviews']
+    : ['visit_event', 'event', 'events'];
+  const own = pages ? 'page' : 'event';
   const group =
     query.groupBy === undefined
-      ? "''"
+      ? undefined
       : query.groupBy === own
         ? `x.${column}`
         : `v.${visitColumn(query.groupBy)}`;
   const time = query.period === 'hour' ? 'x.time' : query.period === 'day' ? 'v.day' : '0';
   const ownValues = query.filters.get(own);
   return {
-    sql: `SELECT ${group} AS value, ${time} AS time, 0 AS visits, 0 AS bounces, 0 AS duration_ms,
-        sum(x.${count}) AS count, ${engaged} AS engaged_ms,
+    sql: `SELECT ${group ? 'l.value' : "''"} AS value, ${time} AS time, 0 AS visits, 0 AS bounces,
+        0 AS duration_ms, ${pages ? 'sum(x.pageviews)' : '0'} AS pageviews, ${pages ? '0' : 'sum(x.events)'} AS events,
+        ${pages ? 'sum(x.engaged_ms)' : '0'} AS engaged_ms,
         count(DISTINCT CASE WHEN x.${count} > 0 THEN x.visit_id END) AS basis
-      FROM ${table} x JOIN visit v ON v.site_id = x.site_id AND v.time = x.visit_time AND v.id = x.visit_id
-      WHERE x.site_id = ? AND x.visit_time BETWEEN ? AND ? AND x.time BETWEEN ? AND ?
-        ${ownValues ? `AND x.${column} IN (SELECT value FROM json_each(?))` : ''} ${where}
+      FROM visit v CROSS JOIN ${table} x ${group ? `JOIN label l ON l.id = ${group}` : ''}
+      WHERE v.site_id = ? AND v.time BETWEEN ? AND ? ${where}
+        AND x.site_id = v.site_id AND x.visit_time = v.time AND x.visit_id = v.id AND x.time BETWEEN ? AND ?
+        ${ownValues ? `AND x.${column} IN ${labelsIn(own)}` : ''}
       GROUP BY 1, 2`,
     params: [
       query.siteId,
       query.from - LONGEST_VISIT_S,
       query.to,
+      ...matchParams,
       query.from,
       query.to,
       ...(ownValues ? [JSON.stringify(ownValues)] : []),
-      ...matchParams,
     ],
   };
 }
 
+function labelDim(dim: string): number {
+  const code = LABEL_DIM[dim];
+  if (code === undefined) throw new Error(`${dim} has no labels in the visit grain`);
+  return code;
+}
+
 function visitColumn(dim: string): string {
-  if (!VISIT_COLUMN_OF.has(dim)) throw new Error(`${dim} is not a column of the visit grain`);
+  if (LABEL_DIM[dim] === undefined || dim === 'page' || dim === 'event') {
+    throw new Error(`${dim} is not a column of the visit grain`);
+  }
   return dim;
 }

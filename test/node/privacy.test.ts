@@ -45,7 +45,8 @@ const SECRET_NEEDLES = SECRETS.flatMap((secret) => [
 
 /** The database file, its journal file, and the WAL and shm of each, those that exist, as bytes. */
 function storageFiles(db: string): { name: string; bytes: Buffer }[] {
-  return [db, `${db}.journal`].flatMap((file) => [file, `${file}-wal`, `${file}-shm`])
+  return [db, `${db}.journal`]
+    .flatMap((file) => [file, `${file}-wal`, `${file}-shm`])
     .filter((file) => existsSync(file))
     .map((file) => ({ name: file, bytes: readFileSync(file) }));
 }

@@ -89,16 +89,23 @@ export async function measure(
   period: VisitGrainQuery['period'],
 ): Promise<Map<string, Map<number, Measured>>> {
   const kind = by === undefined ? 'all' : dimensionKind(by);
+  // A visit row carries its whole pageviews and events: over whole days (a visit never leaves
+  // its day) they are the range's, unless a page or event filter counts only some of them.
+  const wholeVisits = range.wholeDays && period !== 'hour';
+  const pagesApart = !wholeVisits || filters.has('page');
+  const eventsApart = !wholeVisits || filters.has('event');
   const measures: VisitGrainQuery['measure'][] =
-    kind === 'all'
-      ? ['visits', 'pages', 'events']
-      : kind === 'visit'
-        ? ['visits', 'pages']
-        : kind === 'entry_exit'
-          ? ['visits']
-          : kind === 'page'
-            ? ['pages']
-            : ['events'];
+    kind === 'all' || kind === 'visit'
+      ? [
+          'visits',
+          ...(pagesApart ? (['pages'] as const) : []),
+          ...(kind === 'all' && eventsApart ? (['events'] as const) : []),
+        ]
+      : kind === 'entry_exit'
+        ? ['visits']
+        : kind === 'page'
+          ? ['pages']
+          : ['events'];
   const out = new Map<string, Map<number, Measured>>();
   for (const which of measures) {
     const rows = await store.visitGrain({
@@ -126,13 +133,15 @@ export async function measure(
         c.visits += row.visits;
         c.bounces += row.bounces;
         c.duration_ms += row.duration_ms;
+        if (!pagesApart) c.pageviews += row.pageviews;
+        if (!eventsApart) c.events += row.events;
         entry.basis = row.basis;
       } else if (which === 'pages') {
-        c.pageviews += row.count;
+        c.pageviews += row.pageviews;
         c.engaged_ms += row.engaged_ms;
         if (kind === 'page') entry.basis = row.basis;
       } else {
-        c.events += row.count;
+        c.events += row.events;
         if (kind === 'event') entry.basis = row.basis;
       }
     }
