@@ -1,6 +1,62 @@
 #!/usr/bin/env node
-// The `glimt` command. Glimt is written in TypeScript; tsx compiles it on load.
-import { register } from 'tsx/esm/api';
+// The `glimt` command. Glimt is written in TypeScript. At start, esbuild bundles the
+// collector into one JavaScript module (about 70 ms) and Node runs that: a TypeScript
+// loader in the process (tsx) would cost about 30 MB of memory for as long as it runs.
+// GLIMT_TSX=1 runs the sources through tsx instead (source maps, no build).
+import { readFile, rm } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 
-register();
-await import('../node/cli.ts');
+// A collector's live data is small (tens of MB) while it allocates fast: grow the heap in
+// smaller steps and keep the young generation small, so that memory follows the live data
+// (CONTRACT.md's lightness; bench/README.md has the figures). Set before anything allocates.
+v8.setFlagsFromString('--max-semi-space-size=2');
+v8.setFlagsFromString('--heap-growing-percent=20');
+
+const entry = fileURLToPath(new URL('../node/cli.ts', import.meta.url));
+
+if (process.env.GLIMT_TSX === '1') {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(entry).href);
+} else {
+  const { build, stop } = await import('esbuild');
+  // One file per process: tests start many collectors at once from the same checkout.
+  const outfile = fileURLToPath(new URL(`../.build/glimt-${process.pid}.mjs`, import.meta.url));
+  try {
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      // Packages stay imports, resolved from node_modules as usual (better-sqlite3 is native).
+      packages: 'external',
+      logLevel: 'warning',
+      plugins: [
+        {
+          // Modules find their files next to them (`new URL('../migrations/', import.meta.url)`):
+          // each keeps the URL of its own source file, not the bundle's.
+          name: 'own-import-meta-url',
+          setup(b) {
+            b.onLoad({ filter: /\.ts$/ }, async (args) => ({
+              contents: (await readFile(args.path, 'utf8')).replaceAll(
+                'import.meta.url',
+                JSON.stringify(pathToFileURL(args.path).href),
+              ),
+              loader: 'ts',
+            }));
+          },
+        },
+      ],
+    });
+  } finally {
+    await stop(); // esbuild's service process is not needed any more
+  }
+  try {
+    await import(pathToFileURL(outfile).href);
+  } finally {
+    await rm(outfile, { force: true });
+  }
+}

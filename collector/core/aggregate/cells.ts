@@ -16,7 +16,7 @@ import {
   type Dimension,
   VISIT_DIMENSIONS,
 } from '../dimensions.ts';
-import type { Visit } from './visitor-state.ts';
+import { seenKey, type Visit } from './visitor-state.ts';
 
 export type Grain = 'hour' | 'day';
 
@@ -62,6 +62,8 @@ export interface Row {
   value: string;
   bucket: number;
   day: number;
+  /** `seenKey(dim, value)`: built once per row, not once per event that counts a visitor in it. */
+  key: string;
   hour: Counters;
   daily: Counters;
 }
@@ -110,7 +112,16 @@ export class Deltas {
       byValue.set(value, rows);
     }
     for (const row of rows) if (row.bucket === bucket) return row;
-    const row: Row = { siteId, dim: code, value, bucket, day, hour: emptyCounters(), daily: emptyCounters() };
+    const row: Row = {
+      siteId,
+      dim: code,
+      value,
+      bucket,
+      day,
+      key: seenKey(code, value),
+      hour: emptyCounters(),
+      daily: emptyCounters(),
+    };
     rows.push(row);
     return row;
   }

@@ -15,7 +15,7 @@ import { VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { CollectedEvent } from '../pipeline/collected-event.ts';
 import type { DropReason } from '../pipeline/drop.ts';
 import { bump, type Deltas, type Row } from './cells.ts';
-import { isBounce, newVisitId, seenKey, type Visit, type VisitorState } from './visitor-state.ts';
+import { isBounce, newVisitId, type Visit, type VisitorState } from './visitor-state.ts';
 
 /** 30 minutes: the visit gap, and the cap on a page's time without engagement. */
 export const VISIT_GAP_MS = 30 * 60 * 1000;
@@ -175,7 +175,7 @@ function countVisitor(state: VisitorState, bucket: number, row: Row) {
     state.hour = bucket;
     state.hourSeen.clear();
   }
-  const key = seenKey(row.dim, row.value);
+  const key = row.key;
   if (!state.hourSeen.has(key)) {
     state.hourSeen.add(key);
     row.hour.visitors++;

@@ -51,7 +51,7 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
   delayMs: 0,
   countEveryMs: 1000,
   countAtEvents: 50_000,
-  cacheSize: 20_000,
+  cacheSize: 5_000,
 };
 
 /** Node's setImmediate runs after the I/O that is ready now; elsewhere setTimeout(0) does the same. */
