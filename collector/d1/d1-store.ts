@@ -180,9 +180,9 @@ export class D1Store implements Store {
       ...this.#each(SQL.upsertDay, days),
       ...this.#each(SQL.upsertDrops, drops),
       ...this.#each(SQL.upsertVisitors, visitors),
-      ...this.#each(VISIT_UPSERTS.visit, grain.visits),
-      ...this.#each(VISIT_UPSERTS.page, grain.pages),
-      ...this.#each(VISIT_UPSERTS.event, grain.events),
+      ...this.#each(VISIT_UPSERTS.visit, [...grain.visits]),
+      ...this.#each(VISIT_UPSERTS.page, [...grain.pages]),
+      ...this.#each(VISIT_UPSERTS.event, [...grain.events]),
     ];
     if (statements.length > 0) await this.db.batch(statements);
   }

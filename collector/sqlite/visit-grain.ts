@@ -70,44 +70,57 @@ export function batchLabels(deltas: Deltas): [number, string][] {
   return out;
 }
 
-/** A batch's visit-grain rows, as arrays in the tables' column order, texts as label ids. */
+/**
+ * A batch's visit-grain rows, as arrays in the tables' column order, texts as label ids.
+ * Lazy (generators): the SQLite store writes each row as it comes, between turns of the event loop.
+ */
 export function visitGrainRows(
   deltas: Deltas,
   labelId: LabelId,
-): { visits: Cell[][]; pages: Cell[][]; events: Cell[][] } {
-  const page = DIMENSION_CODES.page;
-  const visits: Cell[][] = [];
+): { visits: Iterable<Cell[]>; pages: Iterable<Cell[]>; events: Iterable<Cell[]> } {
+  return {
+    visits: visitRows(deltas, labelId),
+    pages: pageRows(deltas, labelId),
+    events: eventRows(deltas, labelId),
+  };
+}
+
+function* visitRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
   for (const { siteId, day, visit } of deltas.visits()) {
-    visits.push([
+    yield [
       siteId,
       visit.start,
       visit.id,
       day,
       ...VISIT_DIMENSIONS.map((dim) => labelId(DIMENSION_CODES[dim], visit.dims[dim])),
-      labelId(page, visit.entry),
-      labelId(page, visit.exit),
+      labelId(DIMENSION_CODES.page, visit.entry),
+      labelId(DIMENSION_CODES.page, visit.exit),
       visit.pageviews,
       visit.customs,
       isBounce(visit) ? 1 : 0,
       visit.durationMs,
-    ]);
+    ];
   }
-  const pages: Cell[][] = [];
+}
+
+function* pageRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
   for (const c of deltas.visitPages()) {
-    pages.push([c.siteId, c.visit.start, c.visit.id, labelId(page, c.name), c.time, c.count, c.engaged_ms]);
-  }
-  const events: Cell[][] = [];
-  for (const c of deltas.visitEvents()) {
-    events.push([
+    yield [
       c.siteId,
       c.visit.start,
       c.visit.id,
-      labelId(DIMENSION_CODES.event, c.name),
+      labelId(DIMENSION_CODES.page, c.name),
       c.time,
       c.count,
-    ]);
+      c.engaged_ms,
+    ];
   }
-  return { visits, pages, events };
+}
+
+function* eventRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
+  for (const c of deltas.visitEvents()) {
+    yield [c.siteId, c.visit.start, c.visit.id, labelId(DIMENSION_CODES.event, c.name), c.time, c.count];
+  }
 }
 
 const fromJson = (n: number) =>
