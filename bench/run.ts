@@ -518,9 +518,11 @@ function targets(r: BenchResults): Target[] {
     });
   }
   if (r.queries) {
-    const worst = Math.max(...r.queries.results.map((q) => q.latency.p99));
+    // The issue's four (aggregate, timeseries, breakdown by page and by source); filtered
+    // views are reported beside them, without a target.
+    const worst = Math.max(...r.queries.results.filter((q) => !q.filtered).map((q) => q.latency.p99));
     t.push({
-      name: `year-of-data queries${r.queries.scaled ? ' (scaled-down year)' : ''}`,
+      name: `year-of-data queries${r.queries.scaled ? ' (scaled-down year)' : ''}, unfiltered`,
       target: '≤ 50 ms p99',
       measured: `worst p99 ${worst} ms`,
       pass: worst <= 50,

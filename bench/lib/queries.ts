@@ -12,6 +12,8 @@ export interface QueryResult {
   latency: Summary;
   /** Rows (or fields) in the answer, to show the query did real work. */
   answer: string;
+  /** A filtered view (the visit grain), outside the ≤ 50 ms target. */
+  filtered: boolean;
 }
 
 export function yearQueries(site: string, from: string, to: string): { name: string; path: string }[] {
@@ -62,7 +64,13 @@ export async function runQueries(
     const summary = Array.isArray(parsed)
       ? `${parsed.length} rows`
       : `pageviews ${(parsed as { pageviews?: number }).pageviews ?? '?'}`;
-    results.push({ ...query, samples: times.length, latency: percentiles(times), answer: summary });
+    results.push({
+      ...query,
+      samples: times.length,
+      latency: percentiles(times),
+      answer: summary,
+      filtered: query.path.includes('&filter='),
+    });
     options.progress?.(`${query.name}: p50 ${percentiles(times).p50} ms`);
   }
   return results;
