@@ -58,6 +58,7 @@ export class Maintenance {
       committer.forgetBefore(site.id, today);
     }
     store.checkpoint();
+    journal.deleteCounted();
     journal.checkpoint();
   }
 }

@@ -43,14 +43,18 @@ export async function createNodeRuntime(
   await sites.reload();
   const salts = new Salts(store);
   const journal = new SqliteJournal(store, journalPathFor(config.db), config.sync);
-  const checkpointer =
-    config.db === ':memory:' ? undefined : new Checkpointer([config.db, journalPathFor(config.db)]);
   const committer = new GroupCommitter(store, journal, clock, {
     maxQueue: config.queueMax,
     ...options.commit,
   });
   const replayed = await committer.recover();
   if (replayed > 0) log(`counted ${replayed} acknowledged events left in the journal by the last run`);
+  const checkpointer =
+    config.db === ':memory:'
+      ? undefined
+      : new Checkpointer([config.db, journalPathFor(config.db)], (error) =>
+          log(`the WAL checkpointer stopped: ${error.message}`),
+        );
   const app = createApp({
     store,
     sites,

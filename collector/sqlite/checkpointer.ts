@@ -38,15 +38,22 @@ parentPort.on('message', () => {
 
 export class Checkpointer {
   readonly #worker: Worker;
+  #exited = false;
 
-  constructor(paths: readonly string[], everyMs = 1000) {
+  /** `onError`: the thread died (the WAL files then grow until the maintenance job truncates them). */
+  constructor(paths: readonly string[], onError: (error: Error) => void, everyMs = 1000) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(WORKER, { eval: true, workerData: { paths, everyMs, driver } });
+    this.#worker.on('error', onError);
+    this.#worker.once('exit', () => {
+      this.#exited = true;
+    });
     this.#worker.unref();
   }
 
   /** Stops checkpointing and closes the worker's connections. */
   async close(): Promise<void> {
+    if (this.#exited) return;
     const closed = new Promise<void>((resolve) => {
       this.#worker.once('message', () => resolve());
       this.#worker.once('exit', () => resolve());

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
-import type { SqliteStore, SyncMode } from './sqlite-store.ts';
+import { type SqliteStore, type SyncMode, truncateWal } from './sqlite-store.ts';
 
 /** The journal of the store at `storePath`: `glimt.db` → `glimt.db.journal`. */
 export function journalPathFor(storePath: string): string {
@@ -35,6 +35,7 @@ export class SqliteJournal implements Journal {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('secure_delete = ON');
+    db.pragma('busy_timeout = 5000');
     // Checkpoints run on a thread of their own (checkpointer.ts).
     if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).
@@ -45,6 +46,7 @@ export class SqliteJournal implements Journal {
     this.#stmt = {
       append: db.prepare('INSERT INTO journal (events) VALUES (?)'),
       after: db.prepare('SELECT id, events FROM journal WHERE id > ? ORDER BY id'),
+      adoptLegacy: db.prepare('INSERT OR IGNORE INTO journal (id, events) VALUES (?, ?)'),
       deleteSome: db.prepare(
         'DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE id <= ? ORDER BY id LIMIT 16)',
       ),
@@ -54,8 +56,10 @@ export class SqliteJournal implements Journal {
 
   /**
    * Before the first append: ids continue above the store's mark (a journal file deleted or
-   * replaced by hand must not start again below it), and batches that an older version left in
-   * the store's own `journal` table move here, to be replayed like any other.
+   * replaced by hand must not start again below it); batches that an older version left in
+   * the store's own `journal` table move here with their ids, to be replayed like any other
+   * (moved twice after a crash in between, they are still there once); and entries already
+   * counted, which a crash right after a count left behind, go.
    */
   #adopt(): void {
     const mark = this.#store.journalMark();
@@ -67,9 +71,19 @@ export class SqliteJournal implements Journal {
         this.db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('journal', ?)").run(mark);
       else if (seq < mark)
         this.db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'journal'").run(mark);
-      for (const events of this.#store.takeLegacyJournal()) this.#stmt.append.run(events);
+      for (const { id, events } of this.#store.takeLegacyJournal()) this.#stmt.adoptLegacy.run(id, events);
     })();
     this.#store.clearLegacyJournal();
+    this.deleteCounted();
+  }
+
+  /**
+   * Deletes every entry the store has counted, at once. Entries carry visitor hashes: the
+   * maintenance job calls this before it truncates the WAL, so that none outlives its salt
+   * even when a crash interrupted the deletion that follows each count.
+   */
+  deleteCounted(): void {
+    this.db.prepare('DELETE FROM journal WHERE id <= ?').run(this.#store.journalMark());
   }
 
   /** One row per acknowledged batch: one statement, whatever the batch's size. */
@@ -93,7 +107,7 @@ export class SqliteJournal implements Journal {
   }
 
   checkpoint(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    truncateWal(this.db);
   }
 
   close(): void {

@@ -61,6 +61,9 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): Sqlite
   return new SqliteStore(db, reader);
 }
 
+/** Label ids kept in memory at most (pages and referrers can be many): past it, the cache starts over. */
+const LABEL_CACHE_MAX = 50_000;
+
 /** A count's transaction yields to the event loop after about this long (ms): requests wait no longer. */
 const SLICE_MS = 1;
 
@@ -72,6 +75,12 @@ export class SqliteStore implements Store {
 
   /** Stats queries: committed data only, through their own page cache (the writer's is small). */
   readonly #read: Database.Database;
+  /**
+   * The count whose transaction is open, yielding between its statements. Any other write on
+   * this connection meanwhile would join that transaction and share its fate (a rollback would
+   * take a new day's salt with it): writes wait for it to end first (`#idle`).
+   */
+  #counting: Promise<void> | undefined;
 
   constructor(db: Database.Database, reader: Database.Database = db) {
     this.db = db;
@@ -116,6 +125,7 @@ export class SqliteStore implements Store {
   }
 
   async addSite(domain: string, options: SiteOptions): Promise<Site> {
+    await this.#idle();
     const row = this.db
       .prepare(
         `INSERT INTO site (domain, timezone, honour_opt_out, retention_months, created_at)
@@ -132,6 +142,7 @@ export class SqliteStore implements Store {
   }
 
   async updateSite(domain: string, options: SiteOptions): Promise<Site | undefined> {
+    await this.#idle();
     const row = this.db
       .prepare(
         `UPDATE site SET timezone = coalesce(?, timezone), honour_opt_out = coalesce(?, honour_opt_out),
@@ -147,6 +158,7 @@ export class SqliteStore implements Store {
   }
 
   async removeSite(domain: string): Promise<boolean> {
+    await this.#idle();
     return this.db.transaction(() => {
       const id = this.db.prepare('SELECT id FROM site WHERE domain = ?').pluck().get(domain) as
         | number
@@ -171,6 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async addToken(hash: string, record: TokenRecord): Promise<void> {
+    await this.#idle();
     this.db
       .prepare('INSERT INTO token (hash, kind, site_id, created_at) VALUES (?, ?, ?, ?)')
       .run(hash, record.kind, record.siteId, Date.now());
@@ -188,6 +201,7 @@ export class SqliteStore implements Store {
   }
 
   async salt(siteId: number, day: number, candidate: Uint8Array): Promise<Uint8Array> {
+    await this.#idle();
     this.db
       .prepare('INSERT OR IGNORE INTO salt (site_id, day, salt) VALUES (?, ?, ?)')
       .run(siteId, day, Buffer.from(candidate));
@@ -233,6 +247,22 @@ export class SqliteStore implements Store {
    * (a new day's salt), which then commit with it.
    */
   async commitCounted(batch: BatchResult, now: number, through: number): Promise<void> {
+    await this.#idle();
+    const running = this.#runCount(batch, now, through);
+    this.#counting = running;
+    try {
+      await running;
+    } finally {
+      this.#counting = undefined;
+    }
+  }
+
+  /** Resolves when no count's transaction is open on this connection. */
+  async #idle(): Promise<void> {
+    while (this.#counting) await this.#counting.catch(() => undefined);
+  }
+
+  async #runCount(batch: BatchResult, now: number, through: number): Promise<void> {
     const db = this.db;
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -258,6 +288,7 @@ export class SqliteStore implements Store {
     if (id === undefined) {
       this.#stmt.insertLabel.run(dim, value);
       id = this.#stmt.findLabel.get(dim, value) as number;
+      if (this.#labels.size >= LABEL_CACHE_MAX) this.#labels.clear();
       this.#labels.set(key, id);
     }
     return id;
@@ -269,8 +300,11 @@ export class SqliteStore implements Store {
   }
 
   /** Batches an older version left in this file's own journal table, oldest first. */
-  takeLegacyJournal(): string[] {
-    return this.db.prepare('SELECT events FROM journal ORDER BY id').pluck().all() as string[];
+  takeLegacyJournal(): { id: number; events: string }[] {
+    return this.db.prepare('SELECT id, events FROM journal ORDER BY id').all() as {
+      id: number;
+      events: string;
+    }[];
   }
 
   clearLegacyJournal(): void {
@@ -355,6 +389,7 @@ export class SqliteStore implements Store {
   }
 
   async foldMonth(siteId: number, month: number, throughDay: number): Promise<void> {
+    await this.#idle();
     const sums = COUNTERS.map((c) => `SUM(${c})`).join(', ');
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM rollup_month WHERE site_id = ? AND time = ?').run(siteId, month);
@@ -396,6 +431,7 @@ export class SqliteStore implements Store {
     keepBucketsFrom: number,
     keepDaysFrom: number,
   ): Promise<void> {
+    await this.#idle();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM salt WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
       this.db.prepare('DELETE FROM visitor WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
@@ -416,7 +452,7 @@ export class SqliteStore implements Store {
 
   /** Copies the WAL back into the main file and truncates it: destroyed pages leave the WAL too. */
   checkpoint(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    truncateWal(this.db);
   }
 
   async close(): Promise<void> {
@@ -426,6 +462,20 @@ export class SqliteStore implements Store {
       this.db.close();
     }
   }
+}
+
+/**
+ * `wal_checkpoint(TRUNCATE)`, retried while another connection (the checkpointer thread, a
+ * reader) holds it off: SQLite answers "busy" as a result row, not an error, and invariant 3
+ * relies on the truncation. Throws when it cannot complete.
+ */
+export function truncateWal(db: Database.Database, attempts = 50): void {
+  for (let i = 0; i < attempts; i++) {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+    if (!result || (result.busy === 0 && result.log <= 0)) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // 20 ms, then again
+  }
+  throw new Error('the WAL could not be truncated: another connection kept it busy');
 }
 
 function zeroNulls(row: RollupRow): RollupRow {

@@ -260,13 +260,13 @@ export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (s
 }
 
 function labelDim(dim: string): number {
-  const code = LABEL_DIM[dim];
+  const code = Object.hasOwn(LABEL_DIM, dim) ? LABEL_DIM[dim] : undefined;
   if (code === undefined) throw new Error(`${dim} has no labels in the visit grain`);
   return code;
 }
 
 function visitColumn(dim: string): string {
-  if (LABEL_DIM[dim] === undefined || dim === 'page' || dim === 'event') {
+  if (!Object.hasOwn(LABEL_DIM, dim) || dim === 'page' || dim === 'event') {
     throw new Error(`${dim} is not a column of the visit grain`);
   }
   return dim;

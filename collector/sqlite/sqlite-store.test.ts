@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aggregateBatch } from '../core/aggregate/aggregate-batch.ts';
+import { VISIT_DIMENSIONS } from '../core/dimensions.ts';
+import type { CollectedEvent, VisitValues } from '../core/pipeline/collected-event.ts';
+import { journalPathFor, SqliteJournal } from './sqlite-journal.ts';
+import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
+
+const visit = Object.fromEntries(VISIT_DIMENSIONS.map((d) => [d, '(none)'])) as VisitValues;
+const T = Date.UTC(2026, 10, 25, 12);
+const DAY = T / 86_400_000;
+const pageview = (visitor: string): CollectedEvent => ({
+  siteId: 1,
+  time: T,
+  bucket: T / 1000,
+  day: DAY,
+  kind: 'pageview',
+  name: 'pageview',
+  page: '/',
+  engagedMs: 0,
+  visitor,
+  visit: { ...visit, source: 'Direct' },
+});
+
+let dir: string;
+let path: string;
+let store: SqliteStore;
+let journal: SqliteJournal;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'glimt-store-'));
+  path = join(dir, 'glimt.db');
+  store = openSqliteStore(path);
+  journal = new SqliteJournal(store, journalPathFor(path));
+  await store.addSite('example.com', {});
+});
+afterEach(async () => {
+  journal.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SqliteStore.commitCounted (the count that yields)', () => {
+  it('rolls back whole when it fails midway, while a salt stored meanwhile commits on its own', async () => {
+    // 20,000 visitors: the count yields many times. The last visitor's state fails it.
+    const events = Array.from({ length: 20_000 }, (_, i) => pageview(`v${i}`));
+    events.push(pageview('v-last'));
+    store.db.exec(`CREATE TEMP TRIGGER fail_count BEFORE INSERT ON visitor WHEN NEW.hash = 'v-last'
+      BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    const through = await journal.append(events);
+    let settled = false;
+    const count = journal.commitThrough(aggregateBatch(events, new Map()), T, through).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled, 'the count is still running').toBe(false);
+    // The first event of a new day, mid-count: its salt must not share the count's fate.
+    const salt = store.salt(1, DAY + 1, new Uint8Array(32).fill(7));
+    await expect(count).rejects.toThrow(/disk full/);
+    expect(await salt).toEqual(new Uint8Array(32).fill(7));
+
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(
+        other
+          .prepare('SELECT salt FROM salt WHERE day = ?')
+          .pluck()
+          .get(DAY + 1),
+      ).toEqual(Buffer.alloc(32, 7));
+      expect(other.prepare('SELECT count(*) FROM rollup_day').pluck().get()).toBe(0);
+      expect(other.prepare('SELECT count(*) FROM visit').pluck().get()).toBe(0);
+    } finally {
+      other.close();
+    }
+    expect(store.journalMark()).toBe(0);
+    expect((await journal.pending()).length).toBe(events.length);
+
+    // Counted again once the fault is gone: the labels the failed count created were rolled
+    // back with it, so none of the ids it cached may be used now.
+    store.db.exec('DROP TRIGGER fail_count');
+    await journal.commitThrough(aggregateBatch(events, new Map()), T, through);
+    const bySource = await store.visitGrain({
+      siteId: 1,
+      from: T / 1000,
+      to: T / 1000,
+      filters: new Map(),
+      measure: 'visits',
+      groupBy: 'source',
+      period: 'all',
+    });
+    expect(bySource.map((row) => [row.value, row.visits])).toEqual([['Direct', events.length]]);
+    expect(await journal.pending()).toEqual([]);
+  });
+
+  it('leaves no counted entry in the journal, even when a crash cut the cleanup after a count short', async () => {
+    const events = [pageview('a'), pageview('b')];
+    const through = await journal.append(events);
+    // The count commits (the mark moves) and the process dies before the journal is emptied.
+    await store.commitCounted(aggregateBatch(events, new Map()), T, through);
+    const rows = () => journal.db.prepare('SELECT count(*) FROM journal').pluck().get() as number;
+    expect(rows()).toBe(1);
+    expect(await journal.pending()).toEqual([]); // counted: never replayed
+    journal.close();
+    journal = new SqliteJournal(store, journalPathFor(path)); // the restart
+    expect(rows(), 'hashes in counted entries are gone at start').toBe(0);
+    // New ids continue above the mark.
+    expect(await journal.append([pageview('c')])).toBeGreaterThan(through);
+  });
+});
