@@ -26,9 +26,13 @@ import type {
   VisitGrainQuery,
   VisitGrainRow,
 } from '../core/store.ts';
+import { monthOfDay } from '../core/time/month.ts';
 import {
   batchLabels,
+  batchMonth,
   LABEL_SQL,
+  type LabelId,
+  labelKey,
   VISIT_GRAIN_TABLES,
   visitGrainRows,
   visitGrainSql,
@@ -83,7 +87,7 @@ export class D1Store implements Store {
   async removeSite(domain: string): Promise<boolean> {
     const [found] = await this.db.batch<{ id: number }>([
       this.db.prepare(SQL.siteId).bind(domain),
-      ...[...SQL.siteTables, ...VISIT_GRAIN_TABLES.map(([table]) => table)].map((table) =>
+      ...[...SQL.siteTables, ...VISIT_GRAIN_TABLES.map(([table]) => table), 'label'].map((table) =>
         this.db.prepare(SQL.deleteSiteRows(table)).bind(domain),
       ),
       this.db.prepare(SQL.deleteSite).bind(domain),
@@ -242,6 +246,7 @@ export class D1Store implements Store {
           .prepare(`DELETE FROM ${table} WHERE site_id = ? AND ${time} < ?`)
           .bind(siteId, keepBucketsFrom),
       ),
+      this.db.prepare(LABEL_SQL.purge).bind(siteId, monthOfDay(Math.floor(keepBucketsFrom / 86_400))),
     ]);
   }
 
@@ -258,21 +263,23 @@ export class D1Store implements Store {
    * The label ids of a batch's texts, created where missing, in one round trip before the
    * commit's. A commit that then fails leaves its new labels behind: harmless, they are reused.
    */
-  async #labelIds(batch: BatchResult): Promise<(dim: number, value: string) => number> {
+  async #labelIds(batch: BatchResult): Promise<LabelId> {
     const labels = batchLabels(batch.deltas);
     const ids = new Map<string, number>();
     if (labels.length > 0) {
-      const results = await this.db.batch<{ id: number; dim: number; value: string }>([
-        ...this.#each(LABEL_SQL.insertJson, labels),
-        ...this.#each(LABEL_SQL.findJson, labels),
+      const month = batchMonth(batch.deltas);
+      const chunks = jsonChunks(labels);
+      const results = await this.db.batch<{ id: number; site_id: number; dim: number; value: string }>([
+        ...chunks.map((json) => this.db.prepare(LABEL_SQL.upsertJson).bind(month, json)),
+        ...chunks.map((json) => this.db.prepare(LABEL_SQL.findJson).bind(json)),
       ]);
       for (const result of results) {
-        for (const row of result.results ?? []) ids.set(`${row.dim}\u0001${row.value}`, row.id);
+        for (const row of result.results ?? []) ids.set(labelKey(row.site_id, row.dim, row.value), row.id);
       }
     }
-    return (dim, value) => {
-      const id = ids.get(`${dim}\u0001${value}`);
-      if (id === undefined) throw new Error(`no label for ${dim}:${value}`);
+    return (siteId, dim, value) => {
+      const id = ids.get(labelKey(siteId, dim, value));
+      if (id === undefined) throw new Error(`no label for ${siteId}:${dim}:${value}`);
       return id;
     };
   }

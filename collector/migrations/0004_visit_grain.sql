@@ -4,14 +4,18 @@
 -- links two visits of one visitor. Times are hour buckets, as in the rollups.
 -- Counted at the same commit as the rollups (collector/sqlite/visit-grain.ts).
 
--- Every text a visit row refers to, once: a visit holds 14 of them, so rows keep their ids
--- (a few bytes) instead of the text. `dim` is the dimension code (collector/core/dimensions.ts);
--- pages, entry and exit pages share the code of `page`.
+-- Every text a site's visit rows refer to, once: a visit holds 14 of them, so rows keep their
+-- ids (a few bytes) instead of the text. `dim` is the dimension code (collector/core/dimensions.ts);
+-- pages, entry and exit pages share the code of `page`. `month` (year * 12 + month - 1) is the
+-- latest month a row referring to the label was written: retention deletes a label with the
+-- last month that used it, and a removed site takes its labels along.
 CREATE TABLE label (
   id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL,
   dim INTEGER NOT NULL,
   value TEXT NOT NULL,
-  UNIQUE (dim, value)
+  month INTEGER NOT NULL,
+  UNIQUE (site_id, dim, value)
 );
 
 CREATE TABLE visit (

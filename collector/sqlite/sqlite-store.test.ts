@@ -109,4 +109,25 @@ describe('SqliteStore.commitCounted (the count that yields)', () => {
     // New ids continue above the mark.
     expect(await journal.append([pageview('c')])).toBeGreaterThan(through);
   });
+
+  it('keeps a label as long as a row of its site uses it, by the month of its last use', async () => {
+    const first = pageview('a');
+    const later = {
+      ...pageview('b'),
+      time: T + 61 * 86_400_000,
+      bucket: T / 1000 + 61 * 86_400,
+      day: DAY + 61,
+    };
+    later.visit = { ...later.visit, source: 'Bing' };
+    await store.commit(aggregateBatch([first], new Map()), T);
+    await store.commit(aggregateBatch([later], new Map()), T);
+    const labels = () =>
+      store.db.prepare('SELECT value FROM label WHERE dim = 4 ORDER BY value').pluck().all() as string[];
+    expect(labels()).toEqual(['Bing', 'Direct']);
+    // Retention keeps what happened from two months later on: the first visit goes, and its source's label with it.
+    await store.purge(1, DAY, later.bucket, later.day);
+    expect(labels()).toEqual(['Bing']);
+    await store.removeSite('example.com');
+    expect(store.db.prepare('SELECT count(*) FROM label').pluck().get()).toBe(0);
+  });
 });

@@ -22,10 +22,12 @@ import type {
   VisitGrainQuery,
   VisitGrainRow,
 } from '../core/store.ts';
-import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/month.ts';
+import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
 import {
+  batchMonth,
   LABEL_SQL,
+  labelKey,
   VISIT_GRAIN_TABLES,
   visitGrainRows,
   visitGrainSql,
@@ -70,8 +72,13 @@ const SLICE_MS = 1;
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #stmt;
-  /** Label ids by `dim\u0001text`: labels are never deleted, so a cached id stays true (unless its transaction rolls back). */
-  readonly #labels = new Map<string, number>();
+  /**
+   * Label ids by `labelKey`, with the month each was last marked used. Cleared when a
+   * transaction that created some rolls back, and when retention or a removed site deletes some.
+   */
+  readonly #labels = new Map<string, { id: number; month: number }>();
+  /** The month of the count being written (labels it uses are marked used in it). */
+  #month = 0;
 
   /** Stats queries: committed data only, through their own page cache (the writer's is small). */
   readonly #read: Database.Database;
@@ -115,7 +122,7 @@ export class SqliteStore implements Store {
       })(),
       setMark: db.prepare('UPDATE journal_mark SET through = ?'),
       getMark: db.prepare('SELECT through FROM journal_mark').pluck(),
-      insertLabel: db.prepare(LABEL_SQL.insert),
+      upsertLabel: db.prepare(LABEL_SQL.upsert),
       findLabel: db.prepare(LABEL_SQL.find).pluck(),
     };
   }
@@ -159,6 +166,7 @@ export class SqliteStore implements Store {
 
   async removeSite(domain: string): Promise<boolean> {
     await this.#idle();
+    this.#labels.clear(); // the site's labels go with it
     return this.db.transaction(() => {
       const id = this.db.prepare('SELECT id FROM site WHERE domain = ?').pluck().get(domain) as
         | number
@@ -174,6 +182,7 @@ export class SqliteStore implements Store {
         'salt',
         'token',
         ...VISIT_GRAIN_TABLES.map(([table]) => table),
+        'label',
       ]) {
         this.db.prepare(`DELETE FROM ${table} WHERE site_id = ?`).run(id);
       }
@@ -282,15 +291,14 @@ export class SqliteStore implements Store {
     }
   }
 
-  #labelId = (dim: number, value: string): number => {
-    const key = `${dim}\u0001${value}`;
-    let id = this.#labels.get(key);
-    if (id === undefined) {
-      this.#stmt.insertLabel.run(dim, value);
-      id = this.#stmt.findLabel.get(dim, value) as number;
-      if (this.#labels.size >= LABEL_CACHE_MAX) this.#labels.clear();
-      this.#labels.set(key, id);
-    }
+  #labelId = (siteId: number, dim: number, value: string): number => {
+    const key = labelKey(siteId, dim, value);
+    const known = this.#labels.get(key);
+    if (known && known.month >= this.#month) return known.id;
+    this.#stmt.upsertLabel.run(siteId, dim, value, this.#month);
+    const id = known?.id ?? (this.#stmt.findLabel.get(siteId, dim, value) as number);
+    if (!known && this.#labels.size >= LABEL_CACHE_MAX) this.#labels.clear();
+    this.#labels.set(key, { id, month: this.#month });
     return id;
   };
 
@@ -336,6 +344,7 @@ export class SqliteStore implements Store {
       s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
       yield;
     }
+    this.#month = batchMonth(batch.deltas);
     const grain = visitGrainRows(batch.deltas, this.#labelId);
     for (const row of grain.visits) {
       s.upsertVisit.run(...row);
@@ -432,6 +441,7 @@ export class SqliteStore implements Store {
     keepDaysFrom: number,
   ): Promise<void> {
     await this.#idle();
+    this.#labels.clear(); // retention deletes labels
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM salt WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
       this.db.prepare('DELETE FROM visitor WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
@@ -442,6 +452,7 @@ export class SqliteStore implements Store {
           .prepare(`DELETE FROM ${table} WHERE site_id = ? AND ${time} < ?`)
           .run(siteId, keepBucketsFrom);
       }
+      this.db.prepare(LABEL_SQL.purge).run(siteId, monthOfDay(Math.floor(keepBucketsFrom / 86_400)));
       this.db.prepare('DELETE FROM rollup_day WHERE site_id = ? AND time < ?').run(siteId, keepDaysFrom);
       // A month that has lost a day to retention is read from its remaining days again.
       const firstWhole = firstWholeMonth(keepDaysFrom);

@@ -13,6 +13,7 @@ import type { Deltas } from '../core/aggregate/cells.ts';
 import { isBounce } from '../core/aggregate/visitor-state.ts';
 import { DIMENSION_CODES, VISIT_DIMENSIONS } from '../core/dimensions.ts';
 import type { VisitGrainQuery } from '../core/store.ts';
+import { monthOfDay } from '../core/time/month.ts';
 
 const VISIT_COLUMNS = [
   'site_id',
@@ -48,25 +49,40 @@ const LABEL_DIM: Readonly<Record<string, number>> = {
 };
 
 type Cell = string | number;
-export type LabelId = (dim: number, value: string) => number;
+export type LabelId = (siteId: number, dim: number, value: string) => number;
 
-/** The distinct (dimension code, text) pairs a batch's visit grain refers to. */
-export function batchLabels(deltas: Deltas): [number, string][] {
+/** The key of a (site, dimension code, text) label in memory. */
+export const labelKey = (siteId: number, dim: number, value: string) => `${siteId}\u0001${dim}\u0001${value}`;
+
+/**
+ * The month the labels a batch uses are marked used in: that of its latest row (hour buckets,
+ * not the clock: retention goes by the rows' times).
+ */
+export function batchMonth(deltas: Deltas): number {
+  let latest = 0;
+  for (const { visit } of deltas.visits()) latest = Math.max(latest, visit.start);
+  for (const c of deltas.visitPages()) latest = Math.max(latest, c.time);
+  for (const c of deltas.visitEvents()) latest = Math.max(latest, c.time);
+  return monthOfDay(Math.floor(latest / 86_400));
+}
+
+/** The distinct (site, dimension code, text) labels a batch's visit grain refers to. */
+export function batchLabels(deltas: Deltas): [number, number, string][] {
   const seen = new Set<string>();
-  const out: [number, string][] = [];
-  const add = (dim: number, value: string) => {
-    const key = `${dim}\u0001${value}`;
+  const out: [number, number, string][] = [];
+  const add = (siteId: number, dim: number, value: string) => {
+    const key = labelKey(siteId, dim, value);
     if (seen.has(key)) return;
     seen.add(key);
-    out.push([dim, value]);
+    out.push([siteId, dim, value]);
   };
-  for (const { visit } of deltas.visits()) {
-    for (const dim of VISIT_DIMENSIONS) add(DIMENSION_CODES[dim], visit.dims[dim]);
-    add(DIMENSION_CODES.page, visit.entry);
-    add(DIMENSION_CODES.page, visit.exit);
+  for (const { siteId, visit } of deltas.visits()) {
+    for (const dim of VISIT_DIMENSIONS) add(siteId, DIMENSION_CODES[dim], visit.dims[dim]);
+    add(siteId, DIMENSION_CODES.page, visit.entry);
+    add(siteId, DIMENSION_CODES.page, visit.exit);
   }
-  for (const c of deltas.visitPages()) add(DIMENSION_CODES.page, c.name);
-  for (const c of deltas.visitEvents()) add(DIMENSION_CODES.event, c.name);
+  for (const c of deltas.visitPages()) add(c.siteId, DIMENSION_CODES.page, c.name);
+  for (const c of deltas.visitEvents()) add(c.siteId, DIMENSION_CODES.event, c.name);
   return out;
 }
 
@@ -92,9 +108,9 @@ function* visitRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
       visit.start,
       visit.id,
       day,
-      ...VISIT_DIMENSIONS.map((dim) => labelId(DIMENSION_CODES[dim], visit.dims[dim])),
-      labelId(DIMENSION_CODES.page, visit.entry),
-      labelId(DIMENSION_CODES.page, visit.exit),
+      ...VISIT_DIMENSIONS.map((dim) => labelId(siteId, DIMENSION_CODES[dim], visit.dims[dim])),
+      labelId(siteId, DIMENSION_CODES.page, visit.entry),
+      labelId(siteId, DIMENSION_CODES.page, visit.exit),
       visit.pageviews,
       visit.customs,
       isBounce(visit) ? 1 : 0,
@@ -109,7 +125,7 @@ function* pageRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
       c.siteId,
       c.visit.start,
       c.visit.id,
-      labelId(DIMENSION_CODES.page, c.name),
+      labelId(c.siteId, DIMENSION_CODES.page, c.name),
       c.time,
       c.count,
       c.engaged_ms,
@@ -119,19 +135,35 @@ function* pageRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
 
 function* eventRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
   for (const c of deltas.visitEvents()) {
-    yield [c.siteId, c.visit.start, c.visit.id, labelId(DIMENSION_CODES.event, c.name), c.time, c.count];
+    yield [
+      c.siteId,
+      c.visit.start,
+      c.visit.id,
+      labelId(c.siteId, DIMENSION_CODES.event, c.name),
+      c.time,
+      c.count,
+    ];
   }
 }
 
 const fromJson = (n: number) =>
   `SELECT ${Array.from({ length: n }, (_, i) => `json_extract(value, '$[${i}]')`).join(', ')} FROM json_each(?)`;
 
-/** Labels: one at a time (better-sqlite3, cached in memory), or a batch's as JSON `[[dim, text], …]` (D1). */
+/**
+ * Labels: one at a time (better-sqlite3, cached in memory), or a batch's as JSON
+ * `[[site, dim, text], …]` (D1). Writing one marks it used this month (the last parameter
+ * but one of `insertJson` is the month, then the JSON).
+ */
 export const LABEL_SQL = {
-  insert: 'INSERT OR IGNORE INTO label (dim, value) VALUES (?, ?)',
-  find: 'SELECT id FROM label WHERE dim = ? AND value = ?',
-  insertJson: `INSERT OR IGNORE INTO label (dim, value) ${fromJson(2)}`,
-  findJson: `SELECT id, dim, value FROM label WHERE (dim, value) IN (${fromJson(2)})`,
+  upsert: `INSERT INTO label (site_id, dim, value, month) VALUES (?, ?, ?, ?)
+    ON CONFLICT DO UPDATE SET month = max(month, excluded.month)`,
+  find: 'SELECT id FROM label WHERE site_id = ? AND dim = ? AND value = ?',
+  upsertJson: `INSERT INTO label (site_id, dim, value, month)
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ? FROM json_each(?) WHERE true
+    ON CONFLICT DO UPDATE SET month = max(month, excluded.month)`,
+  findJson: `SELECT id, site_id, dim, value FROM label WHERE (site_id, dim, value) IN (${fromJson(3)})`,
+  /** Retention: labels whose last use is in a month before `month`, which retention has emptied. */
+  purge: 'DELETE FROM label WHERE site_id = ? AND month < ?',
 };
 
 /**
@@ -181,9 +213,9 @@ export const VISIT_GRAIN_TABLES = [
 /** A visit spans at most one local day (the salt rotates at midnight): 25 hours with DST. */
 const LONGEST_VISIT_S = 25 * 3600;
 
-/** The label ids of `dim` whose text is one of a JSON array's. */
+/** The site's label ids of `dim` whose text is one of a JSON array's (parameters: site, JSON). */
 const labelsIn = (dim: string) =>
-  `(SELECT id FROM label WHERE dim = ${labelDim(dim)} AND value IN (SELECT value FROM json_each(?)))`;
+  `(SELECT id FROM label WHERE site_id = ? AND dim = ${labelDim(dim)} AND value IN (SELECT value FROM json_each(?)))`;
 
 /**
  * One measure of a filtered view as SQL and its parameters. Dimension names are checked
@@ -194,7 +226,7 @@ const labelsIn = (dim: string) =>
  */
 export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (string | number)[] } {
   const match: string[] = [];
-  const matchParams: string[] = [];
+  const matchParams: (string | number)[] = [];
   for (const [dim, values] of query.filters) {
     if (dim === 'page' || dim === 'event') {
       const [table, column, count] =
@@ -206,7 +238,7 @@ export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (s
     } else {
       match.push(`v.${visitColumn(dim)} IN ${labelsIn(dim)}`);
     }
-    matchParams.push(JSON.stringify(values));
+    matchParams.push(query.siteId, JSON.stringify(values));
   }
   const where = match.map((condition) => `AND ${condition}`).join(' ');
 
@@ -254,7 +286,7 @@ export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (s
       ...matchParams,
       query.from,
       query.to,
-      ...(ownValues ? [JSON.stringify(ownValues)] : []),
+      ...(ownValues ? [query.siteId, JSON.stringify(ownValues)] : []),
     ],
   };
 }

@@ -471,6 +471,14 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store.purge(site.id, DAY0, T0 + HOUR, DAY0);
         expect((await rows(ask(site.id, { groupBy: 'entry_page' }))).map((r) => r.value)).toEqual(['/b']);
         expect((await rows(ask(other.id, {}))).map((r) => r.visits)).toEqual([1]);
+        // Retention past every row takes the labels too; a visit counted afterwards labels afresh.
+        await store.purge(site.id, DAY0, T0 + 400 * 86_400, DAY0);
+        expect(await rows(ask(site.id, {}))).toEqual([]);
+        const again = visit(9, T0 + 2 * HOUR, { source: 'Google' }, '/a', '/a');
+        await store.commit(batch([], [], [], { visits: [{ siteId: site.id, day: DAY0, visit: again }] }), 3);
+        expect((await rows(ask(site.id, { groupBy: 'source' }))).map((r) => [r.value, r.visits])).toEqual([
+          ['Google', 1],
+        ]);
         await store.removeSite('a.example');
         expect(await rows(ask(site.id, { measure: 'pages' }))).toEqual([]);
         expect((await rows(ask(other.id, { measure: 'pages' }))).map((r) => r.pageviews)).toEqual([5]);
