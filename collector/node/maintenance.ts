@@ -24,10 +24,13 @@ export interface MaintenanceDeps {
   salts: Salts;
   committer: GroupCommitter;
   clock: Clock;
+  log: (line: string) => void;
 }
 
 export class Maintenance {
   readonly #deps: MaintenanceDeps;
+  /** Each site's local day at the last run. */
+  readonly #days = new Map<number, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: MaintenanceDeps) {
@@ -35,7 +38,11 @@ export class Maintenance {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.run(), EVERY_MS);
+    // A failed run (a WAL another connection kept busy) is logged and tried again next minute.
+    this.#timer = setInterval(
+      () => void this.run().catch((error) => this.#deps.log(`maintenance: ${String(error)}`)),
+      EVERY_MS,
+    );
     this.#timer.unref();
   }
 
@@ -52,14 +59,22 @@ export class Maintenance {
     const { store, journal, sites, salts, committer, clock } = this.#deps;
     await sites.reload();
     const now = clock();
+    let rotated = false;
     for (const site of sites.all()) {
       const { today, keepDaysFrom } = await expireSite(store, salts, site, now);
       await foldCompletedMonths(store, site.id, keepDaysFrom, today);
       committer.forgetBefore(site.id, today);
+      if (this.#days.get(site.id) !== today) rotated = true;
+      this.#days.set(site.id, today);
     }
-    store.checkpoint();
-    journal.deleteCounted();
-    journal.checkpoint();
+    // A new local day somewhere (or the first run): salts and states were destroyed, so the
+    // pages that held them leave the WALs too. Not every minute: a truncating checkpoint
+    // copies and syncs on the event loop.
+    if (rotated) {
+      store.checkpoint();
+      journal.deleteCounted();
+      journal.checkpoint();
+    }
   }
 }
 

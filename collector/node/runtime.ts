@@ -11,7 +11,6 @@ import { noCountry } from '../core/pipeline/lookup-country.ts';
 import { Salts } from '../core/pipeline/salts.ts';
 import type { Clock, KeyedHash } from '../core/ports.ts';
 import { SiteRegistry } from '../core/sites.ts';
-import { Checkpointer } from '../sqlite/checkpointer.ts';
 import { journalPathFor, SqliteJournal } from '../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
 import { loadCountryDataset } from './geo-dataset.ts';
@@ -38,7 +37,10 @@ export async function createNodeRuntime(
 ): Promise<NodeRuntime> {
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = openSqliteStore(config.db, config.sync);
+  const store = openSqliteStore(config.db, config.sync, {
+    alsoCheckpoint: [journalPathFor(config.db)],
+    onThreadError: (error) => log(`the SQLite side thread stopped: ${error.message}`),
+  });
   const sites = new SiteRegistry(store);
   await sites.reload();
   const salts = new Salts(store);
@@ -49,12 +51,6 @@ export async function createNodeRuntime(
   });
   const replayed = await committer.recover();
   if (replayed > 0) log(`counted ${replayed} acknowledged events left in the journal by the last run`);
-  const checkpointer =
-    config.db === ':memory:'
-      ? undefined
-      : new Checkpointer([config.db, journalPathFor(config.db)], (error) =>
-          log(`the WAL checkpointer stopped: ${error.message}`),
-        );
   const app = createApp({
     store,
     sites,
@@ -69,7 +65,7 @@ export async function createNodeRuntime(
     tracker: compressTracker(await loadTrackerScript()),
     log,
   });
-  const maintenance = new Maintenance({ store, journal, sites, salts, committer, clock });
+  const maintenance = new Maintenance({ store, journal, sites, salts, committer, clock, log });
   return {
     app,
     store,
@@ -81,7 +77,6 @@ export async function createNodeRuntime(
     async close() {
       maintenance.stop();
       await committer.drain();
-      await checkpointer?.close();
       journal.close();
       await store.close();
     },

@@ -36,7 +36,7 @@ export class SqliteJournal implements Journal {
     db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('secure_delete = ON');
     db.pragma('busy_timeout = 5000');
-    // Checkpoints run on a thread of their own (checkpointer.ts).
+    // Checkpoints run on the store's side thread (sqlite-thread.ts).
     if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).
     db.exec(

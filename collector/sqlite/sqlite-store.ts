@@ -24,6 +24,7 @@ import type {
 } from '../core/store.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
+import { SqliteThread } from './sqlite-thread.ts';
 import {
   batchMonth,
   LABEL_SQL,
@@ -39,7 +40,18 @@ export type SyncMode = 'normal' | 'full';
 const SUMS = COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
 const UPSERT_SET = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
 
-export function openSqliteStore(path: string, sync: SyncMode = 'normal'): SqliteStore {
+export interface OpenOptions {
+  /** Other WAL files for the side thread to checkpoint (the journal's). */
+  alsoCheckpoint?: readonly string[];
+  /** The side thread died (queries then fail). */
+  onThreadError?: (error: Error) => void;
+}
+
+export function openSqliteStore(
+  path: string,
+  sync: SyncMode = 'normal',
+  options: OpenOptions = {},
+): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -50,17 +62,27 @@ export function openSqliteStore(path: string, sync: SyncMode = 'normal'): Sqlite
   db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  // Checkpoints run on a thread of their own (checkpointer.ts), not in a commit on the event loop.
+  // Checkpoints run on the side thread (sqlite-thread.ts), not in a commit on the event loop.
   if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
   // The writer's page cache is small: what a count's transaction dirties beyond it is written
   // to the WAL during the count's slices, not all at its COMMIT (500 pages took ~8 ms there).
-  // Stats queries read through a connection of their own, with SQLite's default cache.
+  // Stats queries read on the side thread, through a connection of their own.
   if (path !== ':memory:') db.pragma('cache_size = -512');
   migrate(db);
   if (path === ':memory:') return new SqliteStore(db);
-  const reader = new Database(path, { readonly: true, fileMustExist: true });
-  reader.pragma('busy_timeout = 5000');
-  return new SqliteStore(db, reader);
+  const thread = new SqliteThread(
+    path,
+    [path, ...(options.alsoCheckpoint ?? [])],
+    options.onThreadError ??
+      ((error) => console.error(`glimt: the SQLite side thread stopped: ${error.message}`)),
+  );
+  return new SqliteStore(db, thread);
+}
+
+/** Where stats queries run: the side thread, or (an in-memory database) this connection. */
+interface Reader {
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  close(): Promise<void>;
 }
 
 /** Label ids kept in memory at most (pages and referrers can be many): past it, the cache starts over. */
@@ -80,8 +102,8 @@ export class SqliteStore implements Store {
   /** The month of the count being written (labels it uses are marked used in it). */
   #month = 0;
 
-  /** Stats queries: committed data only, through their own page cache (the writer's is small). */
-  readonly #read: Database.Database;
+  /** Stats queries: committed data only, off the event loop (the writer's page cache is small, too). */
+  readonly #read: Reader;
   /**
    * The count whose transaction is open, yielding between its statements. Any other write on
    * this connection meanwhile would join that transaction and share its fate (a rollback would
@@ -89,9 +111,12 @@ export class SqliteStore implements Store {
    */
   #counting: Promise<void> | undefined;
 
-  constructor(db: Database.Database, reader: Database.Database = db) {
+  constructor(db: Database.Database, reader?: Reader) {
     this.db = db;
-    this.#read = reader;
+    this.#read = reader ?? {
+      all: async <T>(sql: string, params: readonly unknown[]) => db.prepare(sql).all(...params) as T[],
+      close: async () => undefined,
+    };
     const cols = `site_id, dim, time, value, ${COUNTERS.join(', ')}`;
     const marks = Array(4 + COUNTERS.length)
       .fill('?')
@@ -372,19 +397,18 @@ export class SqliteStore implements Store {
     const onlyValue = query.value === undefined ? '' : 'AND value = ?';
     const params: (string | number)[] = [query.siteId, query.dim, query.from, query.to];
     if (query.value !== undefined) params.push(query.value);
-    const rows = this.#read
-      .prepare(
-        `SELECT ${byValue ? 'value' : "''"} AS value, ${byTime ? 'time' : '0'} AS time, ${SUMS} FROM ${table}
-         WHERE site_id = ? AND dim = ? AND time BETWEEN ? AND ? ${onlyValue} ${group ? `GROUP BY ${group}` : ''}`,
-      )
-      .all(...params) as RollupRow[];
+    const rows = await this.#read.all<RollupRow>(
+      `SELECT ${byValue ? 'value' : "''"} AS value, ${byTime ? 'time' : '0'} AS time, ${SUMS} FROM ${table}
+       WHERE site_id = ? AND dim = ? AND time BETWEEN ? AND ? ${onlyValue} ${group ? `GROUP BY ${group}` : ''}`,
+      params,
+    );
     // SUM over no rows is one row of NULLs: read it as zeros.
     return rows.map(zeroNulls);
   }
 
   async visitGrain(query: VisitGrainQuery): Promise<VisitGrainRow[]> {
     const { sql, params } = visitGrainSql(query);
-    return this.#read.prepare(sql).all(...params) as VisitGrainRow[];
+    return this.#read.all<VisitGrainRow>(sql, params);
   }
 
   async foldedMonths(siteId: number): Promise<Map<number, number>> {
@@ -419,19 +443,19 @@ export class SqliteStore implements Store {
   }
 
   async dropped(siteId: number, fromBucket: number, toBucket: number) {
-    return this.#read
-      .prepare(
-        `SELECT reason, SUM(events) AS events FROM dropped WHERE site_id = ? AND time BETWEEN ? AND ?
-         GROUP BY reason ORDER BY events DESC, reason`,
-      )
-      .all(siteId, fromBucket, toBucket) as { reason: string; events: number }[];
+    return this.#read.all<{ reason: string; events: number }>(
+      `SELECT reason, SUM(events) AS events FROM dropped WHERE site_id = ? AND time BETWEEN ? AND ?
+       GROUP BY reason ORDER BY events DESC, reason`,
+      [siteId, fromBucket, toBucket],
+    );
   }
 
   async liveVisitors(siteId: number, sinceMs: number): Promise<number> {
-    return this.#read
-      .prepare('SELECT count(*) FROM visitor WHERE site_id = ? AND last_seen >= ?')
-      .pluck()
-      .get(siteId, sinceMs) as number;
+    const [row] = await this.#read.all<{ n: number }>(
+      'SELECT count(*) AS n FROM visitor WHERE site_id = ? AND last_seen >= ?',
+      [siteId, sinceMs],
+    );
+    return row?.n ?? 0;
   }
 
   async purge(
@@ -467,7 +491,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#read !== this.db && this.#read.open) this.#read.close();
+    await this.#read.close();
     if (this.db.open) {
       this.checkpoint();
       this.db.close();
@@ -476,11 +500,11 @@ export class SqliteStore implements Store {
 }
 
 /**
- * `wal_checkpoint(TRUNCATE)`, retried while another connection (the checkpointer thread, a
+ * `wal_checkpoint(TRUNCATE)`, retried while another connection (the side thread's, a
  * reader) holds it off: SQLite answers "busy" as a result row, not an error, and invariant 3
  * relies on the truncation. Throws when it cannot complete.
  */
-export function truncateWal(db: Database.Database, attempts = 50): void {
+export function truncateWal(db: Database.Database, attempts = 250): void {
   for (let i = 0; i < attempts; i++) {
     const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
     if (!result || (result.busy === 0 && result.log <= 0)) return;
