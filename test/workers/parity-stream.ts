@@ -51,7 +51,7 @@ export function eventHeaders(event: StreamEvent): Record<string, string> {
 
 /**
  * Every stats answer compared: per site, aggregates (the range, each day, single hours,
- * an instant range that estimates visitors, a filter), timeseries (hourly per day, daily
+ * an instant range that estimates visitors, filters, several at once), timeseries (hourly per day, daily
  * over the range), every breakdown (the range and the middle day, up to 1,000 rows), the
  * drop log, and the CSV export.
  */
@@ -73,6 +73,15 @@ export function parityPaths(): string[] {
       paths.push(`/api/stats/breakdown?${q(from, to)}&by=page&limit=1000`);
     }
     paths.push(`/api/stats/aggregate?${range}&filter=source:Google`);
+    // Filtered views the rollups cannot answer: the visit grain, written by each runtime's commit.
+    const google = 'filter=source:Google';
+    paths.push(`/api/stats/aggregate?${range}&${google}&filter=device:Mobile&filter=device:Desktop`);
+    paths.push(`/api/stats/aggregate?${q(middle, middle)}&filter=page:%2F&filter=browser:Chrome`);
+    paths.push(`/api/stats/breakdown?${range}&by=page&limit=1000&${google}`);
+    paths.push(`/api/stats/breakdown?${range}&by=source&limit=1000&filter=page:%2F`);
+    paths.push(`/api/stats/breakdown?${q(middle, middle)}&by=event&limit=1000&filter=entry_page:%2F`);
+    paths.push(`/api/stats/timeseries?${q(middle, middle)}&interval=hour&${google}&filter=os:Windows`);
+    paths.push(`/api/export?${q(middle, middle)}&interval=day&${google}`);
     paths.push(`/api/stats/timeseries?${range}&interval=day`);
     for (const day of STREAM_DAYS) paths.push(`/api/stats/timeseries?${q(day, day)}&interval=hour`);
     for (const by of BREAKDOWN_DIMENSIONS) {
