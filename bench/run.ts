@@ -40,6 +40,7 @@ import { TrafficStream } from './workload.ts';
 const USAGE = `usage: npm run bench [-- options]
   (none)               the default run (about 3 min): ceiling, ingest, ramp, spike, pipeline, storage, queries
   --soak               2 minutes at 5k events/s: RSS and its drift, p99, loss check (writes soak.json/.md)
+  --soak-minutes N     a longer (or shorter) soak, at most 60
   --profile            run the servers under node --cpu-prof and report where the time goes
   --seed-year          seed the 5M-pageview year for the query benchmark once (cached in bench/results/cache)
   --year-pageviews N   size of that year (default 5000000)
@@ -73,10 +74,17 @@ export const SPIKE: Stage[] = [
   { name: 'after', seconds: 4, rate: 1000 },
 ];
 
-export const SOAK: Stage[] = [
-  { name: 'warm-up', seconds: 5, rate: 2000, warmup: true },
-  ...Array.from({ length: 12 }, (_, i) => ({ name: `${(i + 1) * 10}s`, seconds: 10, rate: 5000 })),
-];
+/** The soak at 5k/s: a warm-up, then 10-second stages (`minutes` × 6 of them; 2 minutes by default). */
+export function soakStages(minutes = 2): Stage[] {
+  return [
+    { name: 'warm-up', seconds: 5, rate: 2000, warmup: true },
+    ...Array.from({ length: Math.round(minutes * 6) }, (_, i) => ({
+      name: `${(i + 1) * 10}s`,
+      seconds: 10,
+      rate: 5000,
+    })),
+  ];
+}
 
 // ---------------------------------------------------------------------------
 
@@ -319,8 +327,9 @@ async function ingest(results: BenchResults, progress: Progress, options: Ingest
 async function soak(
   results: BenchResults,
   progress: Progress,
-  options: { profileDir?: string; root?: string },
+  options: { profileDir?: string; root?: string; minutes?: number },
 ) {
+  const stages = soakStages(options.minutes);
   const stream = new TrafficStream({ seed: 3 });
   progress.section('soak');
   const glimt = await startGlimt({
@@ -335,14 +344,14 @@ async function soak(
       progress,
       glimt,
       'soak 5k/s',
-      { kind: 'open', stages: SOAK },
+      { kind: 'open', stages },
       stream,
       OPEN_CONNECTIONS,
     );
     const rss = sampler.stop();
     // Drift: least-squares slope of RSS over the second half of the soak, MB per minute.
     const end = sampler.samples[sampler.samples.length - 1]?.t ?? 0;
-    const half = sampler.samples.filter((s) => s.t >= end / 2 + (SOAK[0]?.seconds ?? 0) / 2);
+    const half = sampler.samples.filter((s) => s.t >= end / 2 + (stages[0]?.seconds ?? 0) / 2);
     const n = half.length;
     const mx = half.reduce((a, s) => a + s.t, 0) / Math.max(1, n);
     const my = half.reduce((a, s) => a + s.rss, 0) / Math.max(1, n);
@@ -504,7 +513,7 @@ function targets(r: BenchResults): Target[] {
   }
   if (r.soak) {
     t.push({
-      name: 'RSS through a 2-minute soak at 5k/s',
+      name: `RSS through a ${r.soak.stages.reduce((sum, st) => sum + st.seconds, 0) / 60}-minute soak at 5k/s`,
       target: '≤ 200 MB, no upward drift',
       measured: `peak ${(r.soak.peakRss / 1e6).toFixed(0)} MB, drift ${r.soak.driftMbPerMin} MB/min`,
       pass: r.soak.peakRss <= 200e6 && r.soak.driftMbPerMin < 1,
@@ -536,6 +545,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       soak: { type: 'boolean', default: false },
+      'soak-minutes': { type: 'string', default: '2' },
       profile: { type: 'boolean', default: false },
       'seed-year': { type: 'boolean', default: false },
       'year-pageviews': { type: 'string' },
@@ -597,7 +607,13 @@ async function main(argv: string[]): Promise<number> {
   if (root) results.notes.push(`Glimt ran from ${root}, not from this checkout.`);
 
   if (values.soak) {
-    await soak(results, progress, { ...(profileDir ? { profileDir } : {}), ...(root ? { root } : {}) });
+    const minutes = Number(values['soak-minutes']);
+    if (!(minutes > 0 && minutes <= 60)) throw new Error('--soak-minutes: a number of minutes, at most 60');
+    await soak(results, progress, {
+      ...(profileDir ? { profileDir } : {}),
+      ...(root ? { root } : {}),
+      minutes,
+    });
   } else {
     if (only.has('ingest')) {
       await ingest(results, progress, {
