@@ -36,6 +36,8 @@ export class SqliteJournal implements Journal {
     db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('secure_delete = ON');
     db.pragma('busy_timeout = 5000');
+    // A WAL that starts over is cut back to this size (bytes), not left at its largest.
+    db.pragma('journal_size_limit = 8388608');
     // Checkpoints run on the store's side thread (sqlite-thread.ts).
     if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).

@@ -62,6 +62,8 @@ export function openSqliteStore(
   db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // A WAL that starts over is cut back to this size (bytes), not left at its largest.
+  db.pragma('journal_size_limit = 8388608');
   // Checkpoints run on the side thread (sqlite-thread.ts), not in a commit on the event loop.
   if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
   // The writer's page cache is small: what a count's transaction dirties beyond it is written

@@ -24,15 +24,22 @@ const Database = require(workerData.driver);
 const writers = new Map();
 let reader;
 const statements = new Map();
+let round = 0;
 const checkpoint = () => {
+  // Mostly PASSIVE. Every few rounds RESTART: a WAL restarts from its beginning only when a
+  // writer finds it wholly checkpointed, which a file written hundreds of times a second never
+  // is at the right moment; RESTART waits (here, on this thread) for a gap between writes,
+  // checkpoints, and holds writers for that moment so that the next one starts the log over.
+  const mode = ++round % workerData.restartEvery === 0 ? 'RESTART' : 'PASSIVE';
   for (const path of workerData.checkpoint) {
     try {
       let db = writers.get(path);
       if (!db) {
         db = new Database(path, { fileMustExist: true });
+        db.pragma('busy_timeout = 100');
         writers.set(path, db);
       }
-      db.pragma('wal_checkpoint(PASSIVE)');
+      db.pragma('wal_checkpoint(' + mode + ')');
     } catch {
       // not there yet, busy or locked: the next round takes it
     }
@@ -64,6 +71,9 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/** Every how many checkpoint rounds (seconds) a RESTART checkpoint lets the WAL files start over. */
+const RESTART_EVERY = 5;
+
 interface Waiting {
   resolve: (rows: unknown[]) => void;
   reject: (error: Error) => void;
@@ -82,7 +92,10 @@ export class SqliteThread {
    */
   constructor(path: string, checkpoint: readonly string[], onError: (error: Error) => void, everyMs = 1000) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER, { eval: true, workerData: { path, checkpoint, everyMs, driver } });
+    this.#worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { path, checkpoint, everyMs, restartEvery: RESTART_EVERY, driver },
+    });
     this.#worker.on('message', (message: { id?: number; rows?: unknown[]; error?: string }) => {
       if (message.id === undefined) return;
       const waiting = this.#waiting.get(message.id);
