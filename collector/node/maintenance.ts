@@ -1,5 +1,5 @@
 /**
- * @module The maintenance job: salt rotation clean-up and retention, once a minute.
+ * @module The maintenance job: salt rotation clean-up and retention, checked once a minute, done once a local day.
  *
  * At each site's local midnight the previous day's salt and visitor states are deleted
  * (in storage with `secure_delete`, then the WAL is checkpointed and truncated so no old
@@ -12,6 +12,7 @@ import type { Salts } from '../core/pipeline/salts.ts';
 import type { Clock } from '../core/ports.ts';
 import type { SiteRegistry } from '../core/sites.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
+import { localTime } from '../core/time/zone.ts';
 import type { SqliteJournal } from '../sqlite/sqlite-journal.ts';
 import type { SqliteStore } from '../sqlite/sqlite-store.ts';
 
@@ -61,15 +62,17 @@ export class Maintenance {
     const now = clock();
     let rotated = false;
     for (const site of sites.all()) {
+      // Nothing expires and nothing is to fold until the site's local day turns: the purge
+      // scans the rollups, which on the event loop every minute grew into stalls as they grew.
+      if (this.#days.get(site.id) === localTime(site.timezone, now).day) continue;
       const { today, keepDaysFrom } = await expireSite(store, salts, site, now);
       await foldCompletedMonths(store, site.id, keepDaysFrom, today);
       committer.forgetBefore(site.id, today);
-      if (this.#days.get(site.id) !== today) rotated = true;
       this.#days.set(site.id, today);
+      rotated = true;
     }
     // A new local day somewhere (or the first run): salts and states were destroyed, so the
-    // pages that held them leave the WALs too. Not every minute: a truncating checkpoint
-    // copies and syncs on the event loop.
+    // pages that held them leave the WALs too.
     if (rotated) {
       store.checkpoint();
       journal.deleteCounted();
