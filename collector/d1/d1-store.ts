@@ -26,13 +26,13 @@ import type {
   VisitGrainQuery,
   VisitGrainRow,
 } from '../core/store.ts';
-import { monthOfDay } from '../core/time/month.ts';
 import {
   batchLabels,
   batchMonth,
   LABEL_SQL,
   type LabelId,
   labelKey,
+  labelMonth,
   VISIT_GRAIN_TABLES,
   visitGrainRows,
   visitGrainSql,
@@ -246,7 +246,7 @@ export class D1Store implements Store {
           .prepare(`DELETE FROM ${table} WHERE site_id = ? AND ${time} < ?`)
           .bind(siteId, keepBucketsFrom),
       ),
-      this.db.prepare(LABEL_SQL.purge).bind(siteId, monthOfDay(Math.floor(keepBucketsFrom / 86_400))),
+      this.db.prepare(LABEL_SQL.purge).bind(siteId, labelMonth(keepBucketsFrom)),
     ]);
   }
 

@@ -13,11 +13,11 @@
  * store's at salt rotation: a visitor hash here lives no longer than elsewhere.
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
-import { type SqliteStore, type SyncMode, truncateWal } from './sqlite-store.ts';
+import { openWalConnection, type SqliteStore, type SyncMode, truncateWal } from './sqlite-store.ts';
 
 /** The journal of the store at `storePath`: `glimt.db` → `glimt.db.journal`. */
 export function journalPathFor(storePath: string): string {
@@ -31,15 +31,7 @@ export class SqliteJournal implements Journal {
 
   constructor(store: SqliteStore, path: string, sync: SyncMode = 'normal') {
     this.#store = store;
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma('secure_delete = ON');
-    db.pragma('busy_timeout = 5000');
-    // A WAL that starts over is cut back to this size (bytes), not left at its largest.
-    db.pragma('journal_size_limit = 8388608');
-    // Checkpoints run on the store's side thread (sqlite-thread.ts).
-    if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
+    const db = openWalConnection(path, sync);
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).
     db.exec(
       'CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, events TEXT NOT NULL)',

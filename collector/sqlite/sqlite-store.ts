@@ -22,13 +22,14 @@ import type {
   VisitGrainQuery,
   VisitGrainRow,
 } from '../core/store.ts';
-import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth, monthOfDay } from '../core/time/month.ts';
+import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
 import { SqliteThread } from './sqlite-thread.ts';
 import {
   batchMonth,
   LABEL_SQL,
   labelKey,
+  labelMonth,
   VISIT_GRAIN_TABLES,
   visitGrainRows,
   visitGrainSql,
@@ -53,19 +54,8 @@ export function openSqliteStore(
   options: OpenOptions = {},
 ): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
-  // https://www.sqlite.org/pragma.html#pragma_synchronous
-  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
-  // Overwrite deleted content with zeros, so that destroyed salts and hashes leave no bytes behind.
-  db.pragma('secure_delete = ON');
+  const db = openWalConnection(path, sync);
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // A WAL that starts over is cut back to this size (bytes), not left at its largest.
-  db.pragma('journal_size_limit = 8388608');
-  // Checkpoints run on the side thread (sqlite-thread.ts), not in a commit on the event loop.
-  if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
   // The writer's page cache is small: what a count's transaction dirties beyond it is written
   // to the WAL during the count's slices, not all at its COMMIT (500 pages took ~8 ms there).
   // Stats queries read on the side thread, through a connection of their own.
@@ -79,6 +69,23 @@ export function openSqliteStore(
       ((error) => console.error(`glimt: the SQLite side thread stopped: ${error.message}`)),
   );
   return new SqliteStore(db, thread);
+}
+
+/** A writing connection as the store and the journal both open theirs. */
+export function openWalConnection(path: string, sync: SyncMode): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
+  // https://www.sqlite.org/pragma.html#pragma_synchronous
+  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  // Overwrite deleted content with zeros, so that destroyed salts and hashes leave no bytes behind.
+  db.pragma('secure_delete = ON');
+  db.pragma('busy_timeout = 5000');
+  // A WAL that starts over is cut back to this size (bytes), not left at its largest.
+  db.pragma('journal_size_limit = 8388608');
+  // Checkpoints run on the side thread (sqlite-thread.ts), not in a commit on the event loop.
+  if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
+  return db;
 }
 
 /** Where stats queries run: the side thread, or (an in-memory database) this connection. */
@@ -478,7 +485,7 @@ export class SqliteStore implements Store {
           .prepare(`DELETE FROM ${table} WHERE site_id = ? AND ${time} < ?`)
           .run(siteId, keepBucketsFrom);
       }
-      this.db.prepare(LABEL_SQL.purge).run(siteId, monthOfDay(Math.floor(keepBucketsFrom / 86_400)));
+      this.db.prepare(LABEL_SQL.purge).run(siteId, labelMonth(keepBucketsFrom));
       this.db.prepare('DELETE FROM rollup_day WHERE site_id = ? AND time < ?').run(siteId, keepDaysFrom);
       // A month that has lost a day to retention is read from its remaining days again.
       const firstWhole = firstWholeMonth(keepDaysFrom);

@@ -63,7 +63,12 @@ export function batchMonth(deltas: Deltas): number {
   for (const { visit } of deltas.visits()) latest = Math.max(latest, visit.start);
   for (const c of deltas.visitPages()) latest = Math.max(latest, c.time);
   for (const c of deltas.visitEvents()) latest = Math.max(latest, c.time);
-  return monthOfDay(Math.floor(latest / 86_400));
+  return labelMonth(latest);
+}
+
+/** The month (label `month` column) of an hour bucket, UTC seconds. */
+export function labelMonth(bucket: number): number {
+  return monthOfDay(Math.floor(bucket / 86_400));
 }
 
 /** The distinct (site, dimension code, text) labels a batch's visit grain refers to. */

@@ -21,7 +21,7 @@ import {
 } from '../dimensions.ts';
 import type { Site, Store, VisitGrainQuery } from '../store.ts';
 import { formatBucket, formatDay } from '../time/zone.ts';
-import { countersByValue, type Interval, timeseries, totals } from './query.ts';
+import { addInto, countersByValue, type Interval, timeseries, totals } from './query.ts';
 import type { StatsRange } from './range.ts';
 
 /** Filter values by dimension: values of one dimension are alternatives, dimensions must all hold. */
@@ -218,7 +218,7 @@ export async function filteredTimeseries(
     const sum = byLabel.get(label);
     if (!sum) byLabel.set(label, { counters: { ...found.counters }, basis: found.basis });
     else {
-      addCounters(sum.counters, found.counters);
+      addInto(sum.counters, found.counters);
       sum.basis += found.basis;
     }
   }
@@ -268,10 +268,6 @@ export async function filteredExportRows(
     }
   }
   return out;
-}
-
-function addCounters(target: Counters, add: Counters) {
-  for (const key of Object.keys(target) as (keyof Counters)[]) target[key] += add[key];
 }
 
 function isEmpty(c: Counters): boolean {

@@ -24,7 +24,8 @@ export type Interval = 'hour' | 'day' | 'month';
 
 const ADDITIVE: Counter[] = ['visits', 'pageviews', 'events', 'bounces', 'duration_ms', 'engaged_ms'];
 
-function addInto(target: Counters, row: Counters) {
+/** Adds every counter of `row` to `target`, visitors too (summed: callers know when that is right). */
+export function addInto(target: Counters, row: Counters) {
   for (const counter of ADDITIVE) target[counter] += row[counter];
   target.visitors += row.visitors;
 }
