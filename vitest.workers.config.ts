@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { DASHBOARD_MODULE } from './collector/workers/build-dashboard.ts';
 import { TRACKER_MODULE } from './collector/workers/build-tracker.ts';
 import { ADMIN_TOKEN } from './test/workers/parity-stream.ts';
 
@@ -30,7 +31,9 @@ export default defineConfig({
             },
           })),
         ],
-        resolve: { alias: { 'glimt-tracker-script': TRACKER_MODULE } },
+        resolve: {
+          alias: { 'glimt-tracker-script': TRACKER_MODULE, 'glimt-dashboard-assets': DASHBOARD_MODULE },
+        },
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],

@@ -7,7 +7,10 @@
 import { type Context, Hono } from 'hono';
 import type { Committable } from './pipeline/collected-event.ts';
 import type { PipelineDeps } from './pipeline/pipeline.ts';
+import { type DashboardAssets, dashboardRoutes } from './routes/dashboard.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { siteRoutes } from './routes/sites.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { trackerRoutes } from './routes/tracker.ts';
 import type { Store } from './store.ts';
@@ -27,6 +30,8 @@ export interface AppDeps extends PipelineDeps {
   peerAddress: (c: Context) => string | undefined;
   /** The tracker script, when built, and its compressed forms where the runtime made them. */
   tracker?: TrackerScript;
+  /** The dashboard's page, script and stylesheet, when built. */
+  dashboard?: DashboardAssets;
   /** One line to the operator's log. Never given an address. */
   log: (line: string) => void;
 }
@@ -44,6 +49,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', ingestRoutes(deps));
   app.route('/', statsRoutes(deps));
   app.route('/', trackerRoutes(deps));
+  app.route('/', sessionRoutes(deps));
+  app.route('/', siteRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
     deps.log(`error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.message}`);

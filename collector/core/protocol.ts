@@ -49,3 +49,21 @@ export type UtmParam = (typeof UTM_PARAMS)[number];
 
 export const INGEST_PATH = '/api/event';
 export const TRACKER_PATH = '/t.js';
+
+/** The dashboard's page and assets, and the API it calls (CONTRACT.md, "Stats API"). */
+export const DASHBOARD_PATHS = {
+  page: '/',
+  script: '/dashboard.js',
+  style: '/dashboard.css',
+} as const;
+
+export const API_PATHS = {
+  session: '/api/session',
+  sites: '/api/sites',
+  aggregate: '/api/stats/aggregate',
+  timeseries: '/api/stats/timeseries',
+  breakdown: '/api/stats/breakdown',
+  dropped: '/api/stats/dropped',
+  realtime: '/api/stats/realtime',
+  export: '/api/export',
+} as const;

@@ -4,7 +4,8 @@
  * Another process (the CLI) may add a site while the server runs, so an unknown
  * domain triggers a reload, at most once a second.
  */
-import type { Site, Store } from './store.ts';
+import type { Site, SiteOptions, Store } from './store.ts';
+import { isValidTimeZone } from './time/zone.ts';
 
 const RELOAD_AFTER_MS = 1000;
 
@@ -43,4 +44,37 @@ export function normaliseDomain(input: string): string | undefined {
   )
     ? domain
     : undefined;
+}
+
+/** A site as the CLI and the dashboard are given it, before it is checked. */
+export interface SiteInput {
+  domain: string | undefined;
+  timezone?: string | undefined;
+  retentionMonths?: number | undefined;
+  honourOptOut?: boolean | undefined;
+}
+
+/** What is wrong with a `SiteInput`: the field, and a message that names the value. */
+export interface SiteInputError {
+  field: 'domain' | 'timezone' | 'retentionMonths';
+  message: string;
+}
+
+/** The one check of a new site, for the CLI and the dashboard: its domain normalised, its options. */
+export function checkSite(input: SiteInput): { domain: string; options: SiteOptions } | SiteInputError {
+  const domain = input.domain === undefined ? undefined : normaliseDomain(input.domain);
+  if (!domain) {
+    const given = input.domain?.trim() ? `, not ${JSON.stringify(input.domain)}` : '';
+    return { field: 'domain', message: `a domain name is required (like example.com)${given}` };
+  }
+  const timezone = input.timezone ?? 'UTC';
+  if (!isValidTimeZone(timezone))
+    return {
+      field: 'timezone',
+      message: `${JSON.stringify(timezone)} is not an IANA time zone (like Europe/Oslo)`,
+    };
+  const months = input.retentionMonths ?? 25;
+  if (!Number.isInteger(months) || months < 1)
+    return { field: 'retentionMonths', message: 'the retention must be a positive number of months' };
+  return { domain, options: { timezone, retentionMonths: months, honourOptOut: input.honourOptOut ?? true } };
 }

@@ -84,6 +84,12 @@ export interface TokenRecord {
   siteId: number | null;
 }
 
+/** A dashboard login session (stored by the hash of its cookie): what it grants, and until when. */
+export interface SessionRecord extends TokenRecord {
+  /** Epoch ms after which the session is void. */
+  expiresAt: number;
+}
+
 /**
  * The write-ahead journal of the Node runtime: accepted events, appended in one small
  * sequential transaction per acknowledged batch, and deleted by the rollup commit that
@@ -108,6 +114,12 @@ export interface Store {
   addToken(hash: string, record: TokenRecord): Promise<void>;
   findToken(hash: string): Promise<TokenRecord | undefined>;
   hasAdminToken(): Promise<boolean>;
+
+  /** Dashboard sessions, by the SHA-256 hash of their cookie. Adding one purges the expired. */
+  addSession(hash: string, record: SessionRecord, now: number): Promise<void>;
+  /** The session, unless it has expired by `now`. */
+  findSession(hash: string, now: number): Promise<SessionRecord | undefined>;
+  deleteSession(hash: string): Promise<void>;
 
   /** The salt of (site, day): `candidate` is stored unless another writer stored one first. */
   salt(siteId: number, day: number, candidate: Uint8Array): Promise<Uint8Array>;

@@ -19,6 +19,7 @@ import { type SiteRow, toSite } from '../core/site-row.ts';
 import type {
   RollupQuery,
   RollupRow,
+  SessionRecord,
   Site,
   SiteOptions,
   Store,
@@ -26,6 +27,7 @@ import type {
   VisitGrainQuery,
   VisitGrainRow,
 } from '../core/store.ts';
+import { SESSION_SQL, type SessionRow, toSessionRecord } from '../sqlite/session-sql.ts';
 import {
   batchLabels,
   batchMonth,
@@ -109,6 +111,22 @@ export class D1Store implements Store {
 
   async hasAdminToken(): Promise<boolean> {
     return (await this.db.prepare(SQL.hasAdminToken).first()) !== null;
+  }
+
+  async addSession(hash: string, record: SessionRecord, now: number): Promise<void> {
+    await this.db.batch([
+      this.db.prepare(SESSION_SQL.purgeExpired).bind(now),
+      this.db.prepare(SESSION_SQL.add).bind(hash, record.kind, record.siteId, record.expiresAt),
+    ]);
+  }
+
+  async findSession(hash: string, now: number): Promise<SessionRecord | undefined> {
+    const row = await this.db.prepare(SESSION_SQL.find).bind(hash, now).first<SessionRow>();
+    return row ? toSessionRecord(row) : undefined;
+  }
+
+  async deleteSession(hash: string): Promise<void> {
+    await this.db.prepare(SESSION_SQL.delete).bind(hash).run();
   }
 
   async salt(siteId: number, day: number, candidate: Uint8Array): Promise<Uint8Array> {

@@ -36,7 +36,7 @@ export const SQL = {
     retention_months = coalesce(?, retention_months) WHERE domain = ? RETURNING *`,
   siteId: 'SELECT id FROM site WHERE domain = ?',
   /** Every table that holds a site's rows, emptied before the site row itself. */
-  siteTables: ['rollup_hour', 'rollup_day', 'dropped', 'visitor', 'salt', 'token'] as const,
+  siteTables: ['rollup_hour', 'rollup_day', 'dropped', 'visitor', 'salt', 'token', 'session'] as const,
   deleteSiteRows: (table: string) =>
     `DELETE FROM ${table} WHERE site_id = (SELECT id FROM site WHERE domain = ?)`,
   deleteSite: 'DELETE FROM site WHERE domain = ?',

@@ -5,11 +5,10 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { newToken, sha256Hex } from '../core/auth.ts';
 import { ConfigError, loadConfig } from '../core/config.ts';
-import { normaliseDomain } from '../core/sites.ts';
+import { checkSite, normaliseDomain, type SiteInputError } from '../core/sites.ts';
 import { exportCsv } from '../core/stats/csv.ts';
 import { parseFilters } from '../core/stats/filtered.ts';
 import { parseRange } from '../core/stats/range.ts';
-import { isValidTimeZone } from '../core/time/zone.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import { startServer } from './serve.ts';
 
@@ -22,6 +21,13 @@ const USAGE = `usage:
   glimt export --site S --from D --to D [--interval hour|day] [--filter dim:value]... [--out FILE]`;
 
 class UsageError extends Error {}
+
+/** How `sites add` names the option a `checkSite` error is about. */
+const OPTION_OF: Record<SiteInputError['field'], string> = {
+  domain: '',
+  timezone: '--tz: ',
+  retentionMonths: '--retention-months: ',
+};
 
 export async function main(argv: string[]): Promise<number> {
   const { config, warnings } = loadConfig(process.env);
@@ -47,17 +53,14 @@ export async function main(argv: string[]): Promise<number> {
           'retention-months': { type: 'string', default: '25' },
         },
       });
-      const domain = requireDomain(positionals[0]);
-      if (!isValidTimeZone(values.tz))
-        throw new UsageError(`--tz: ${JSON.stringify(values.tz)} is not an IANA time zone`);
-      const months = Number(values['retention-months']);
-      if (!Number.isInteger(months) || months < 1)
-        throw new UsageError('--retention-months must be a positive integer');
-      const options = {
+      const checked = checkSite({
+        domain: positionals[0],
         timezone: values.tz,
+        retentionMonths: Number(values['retention-months']),
         honourOptOut: !values['ignore-opt-out'],
-        retentionMonths: months,
-      };
+      });
+      if ('field' in checked) throw new UsageError(`${OPTION_OF[checked.field]}${checked.message}`);
+      const { domain, options } = checked;
       const existing = (await store.listSites()).find((site) => site.domain === domain);
       const site = existing ? await store.updateSite(domain, options) : await store.addSite(domain, options);
       console.log(`${existing ? 'updated' : 'added'} ${site?.domain} (time zone ${site?.timezone})`);

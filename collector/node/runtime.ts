@@ -13,6 +13,7 @@ import type { Clock, KeyedHash } from '../core/ports.ts';
 import { SiteRegistry } from '../core/sites.ts';
 import { journalPathFor, SqliteJournal } from '../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
+import { loadDashboard } from './dashboard-assets.ts';
 import { loadCountryDataset } from './geo-dataset.ts';
 import { Maintenance } from './maintenance.ts';
 import { compressTracker, loadTrackerScript } from './tracker-script.ts';
@@ -38,7 +39,8 @@ export async function createNodeRuntime(
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => console.log(line));
   const store = openSqliteStore(config.db, config.sync, {
-    alsoCheckpoint: [journalPathFor(config.db)],
+    // The journal has a WAL only when every commit is synced (sqlite-journal.ts).
+    alsoCheckpoint: config.sync === 'full' ? [journalPathFor(config.db)] : [],
     onThreadError: (error) => log(`the SQLite side thread stopped: ${error.message}`),
   });
   const sites = new SiteRegistry(store);
@@ -63,6 +65,7 @@ export async function createNodeRuntime(
     clock,
     peerAddress: (c) => getConnInfo(c).remote.address,
     tracker: compressTracker(await loadTrackerScript()),
+    dashboard: await loadDashboard(),
     log,
   });
   const maintenance = new Maintenance({ store, journal, sites, salts, committer, clock, log });

@@ -2,18 +2,27 @@
  * @module The Node runtime's write-ahead journal, in a SQLite file of its own beside the store's.
  *
  * Why a file of its own: SQLite has one writer per file. A count (rollups, visit grain,
- * visitor states: thousands of rows) runs as one transaction in slices, yielding to the
- * event loop between them so that requests keep being answered. Were the journal in the same
- * file, a request's append would have to wait for the whole count, or join its transaction
- * before it commits; here it commits on its own, in well under a millisecond.
+ * visitor states: thousands of rows) is one transaction that the side thread writes while
+ * the event loop goes on; were the journal in the same file, a request's append would wait
+ * for the whole count. Here it commits on its own, in well under a millisecond.
+ *
+ * Why a rollback journal, not a WAL (`GLIMT_SYNC=normal`): a file appended to hundreds of
+ * times a second never finds its WAL wholly checkpointed, so the WAL grows without end
+ * unless a RESTART checkpoint holds every append until it is done (stalls of 20 to 100 ms,
+ * every few seconds, measured in bench/README.md). With a rollback journal there is no
+ * checkpoint: an append writes its pages in place. `synchronous = OFF` hands them to the
+ * operating system without waiting for the disk, which is what `normal` promises: a 202
+ * survives a crash of the process (https://www.sqlite.org/pragma.html#pragma_synchronous);
+ * the rollback journal still undoes a transaction that a crash cut short. `full` (power
+ * loss too) keeps a WAL synced at every commit, checkpointed by the side thread.
  *
  * What is counted is marked in the store (`journal_mark`), in the count's transaction: the
  * two files never need to commit together. Entries at or below the mark are deleted after the
- * count, with `secure_delete`, and the maintenance job truncates this file's WAL with the
- * store's at salt rotation: a visitor hash here lives no longer than elsewhere.
+ * count, with `secure_delete`, and the maintenance job truncates this file's WAL (if any) with
+ * the store's at salt rotation: a visitor hash here lives no longer than elsewhere.
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
@@ -31,7 +40,7 @@ export class SqliteJournal implements Journal {
 
   constructor(store: SqliteStore, path: string, sync: SyncMode = 'normal') {
     this.#store = store;
-    const db = openWalConnection(path, sync);
+    const db = sync === 'full' ? openWalConnection(path, sync) : openRollbackConnection(path);
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).
     db.exec(
       'CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, events TEXT NOT NULL)',
@@ -110,4 +119,15 @@ export class SqliteJournal implements Journal {
       this.db.close();
     }
   }
+}
+
+/** A connection in rollback-journal mode, unsynced: see the module comment. */
+function openRollbackConnection(path: string): Database.Database {
+  const db = new Database(path);
+  // TRUNCATE: the rollback journal (old page images, hashes among them) is cut to nothing after each append.
+  db.pragma('journal_mode = TRUNCATE');
+  db.pragma('synchronous = OFF');
+  db.pragma('secure_delete = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
 }

@@ -48,7 +48,7 @@ describe('SqliteStore.commitCounted (the count that yields)', () => {
     // 20,000 visitors: the count yields many times. The last visitor's state fails it.
     const events = Array.from({ length: 20_000 }, (_, i) => pageview(`v${i}`));
     events.push(pageview('v-last'));
-    store.db.exec(`CREATE TEMP TRIGGER fail_count BEFORE INSERT ON visitor WHEN NEW.hash = 'v-last'
+    store.db.exec(`CREATE TRIGGER fail_count BEFORE INSERT ON visitor WHEN NEW.hash = 'v-last'
       BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     const through = await journal.append(events);
     let settled = false;

@@ -9,12 +9,13 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
-import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
+import { deserializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
 import { type SiteRow, toSite } from '../core/site-row.ts';
 import type {
   RollupQuery,
   RollupRow,
+  SessionRecord,
   Site,
   SiteOptions,
   Store,
@@ -24,22 +25,23 @@ import type {
 } from '../core/store.ts';
 import { firstDayOfMonth, firstWholeMonth, lastDayOfMonth } from '../core/time/month.ts';
 import { migrate } from './migrate.ts';
-import { SqliteThread } from './sqlite-thread.ts';
+import { SESSION_SQL, type SessionRow, toSessionRecord } from './session-sql.ts';
 import {
-  batchMonth,
-  LABEL_SQL,
-  labelKey,
-  labelMonth,
-  VISIT_GRAIN_TABLES,
-  visitGrainRows,
-  visitGrainSql,
-  visitGrainUpserts,
-} from './visit-grain.ts';
+  type CountCache,
+  type CountStep,
+  countChunks,
+  LABEL_CACHE_MAX,
+  runCountStep,
+} from './sqlite-count.ts';
+import { SqliteThread } from './sqlite-thread.ts';
+import { batchMonth, LABEL_SQL, labelMonth, VISIT_GRAIN_TABLES, visitGrainSql } from './visit-grain.ts';
+
+/** Building a count's rows yields to the event loop after about this long (ms). */
+const SLICE_MS = 1;
 
 export type SyncMode = 'normal' | 'full';
 
 const SUMS = COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
-const UPSERT_SET = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
 
 export interface OpenOptions {
   /** Other WAL files for the side thread to checkpoint (the journal's). */
@@ -56,18 +58,20 @@ export function openSqliteStore(
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = openWalConnection(path, sync);
   db.pragma('foreign_keys = ON');
-  // The writer's page cache is small: what a count's transaction dirties beyond it is written
-  // to the WAL during the count's slices, not all at its COMMIT (500 pages took ~8 ms there).
-  // Stats queries read on the side thread, through a connection of their own.
+  // This connection writes little (sites, salts, retention) and reads visitor states by key;
+  // counts write on the side thread, and stats queries read there.
   if (path !== ':memory:') db.pragma('cache_size = -512');
   migrate(db);
   if (path === ':memory:') return new SqliteStore(db);
-  const thread = new SqliteThread(
+  const thread = new SqliteThread({
     path,
-    [path, ...(options.alsoCheckpoint ?? [])],
-    options.onThreadError ??
+    // The count's connection: the same settings, and a page cache that holds a count's pages.
+    pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -1024'],
+    checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
+    onError:
+      options.onThreadError ??
       ((error) => console.error(`glimt: the SQLite side thread stopped: ${error.message}`)),
-  );
+  });
   return new SqliteStore(db, thread);
 }
 
@@ -75,89 +79,59 @@ export function openSqliteStore(
 export function openWalConnection(path: string, sync: SyncMode): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
-  // https://www.sqlite.org/pragma.html#pragma_synchronous
-  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
-  // Overwrite deleted content with zeros, so that destroyed salts and hashes leave no bytes behind.
-  db.pragma('secure_delete = ON');
-  db.pragma('busy_timeout = 5000');
-  // A WAL that starts over is cut back to this size (bytes), not left at its largest.
-  db.pragma('journal_size_limit = 8388608');
-  // Checkpoints run on the side thread (sqlite-thread.ts), not in a commit on the event loop.
-  if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
+  for (const pragma of walPragmas(path, sync)) db.pragma(pragma);
   return db;
 }
 
-/** Where stats queries run: the side thread, or (an in-memory database) this connection. */
-interface Reader {
-  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
-  close(): Promise<void>;
+/** The settings of every writing connection, once the file is in WAL mode. */
+function walPragmas(path: string, sync: SyncMode): string[] {
+  return [
+    // NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
+    // https://www.sqlite.org/pragma.html#pragma_synchronous
+    `synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`,
+    // Overwrite deleted content with zeros, so that destroyed salts and hashes leave no bytes behind.
+    'secure_delete = ON',
+    'busy_timeout = 5000',
+    // A WAL that starts over is cut back to this size (bytes), not left at its largest.
+    'journal_size_limit = 8388608',
+    // Checkpoints run on the side thread (sqlite-thread.ts), not in a commit on the event loop.
+    ...(path === ':memory:' ? [] : ['wal_autocheckpoint = 0']),
+  ];
 }
 
-/** Label ids kept in memory at most (pages and referrers can be many): past it, the cache starts over. */
-const LABEL_CACHE_MAX = 50_000;
-
-/** A count's transaction yields to the event loop after about this long (ms): requests wait no longer. */
-const SLICE_MS = 1;
+/** Where stats queries and counts run: the side thread, or (an in-memory database) this connection. */
+interface Worker {
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** Sends a step of a count; only a commit's promise waits for the answer. */
+  step(step: CountStep): Promise<void>;
+  clearLabels(): void;
+  close(): Promise<void>;
+}
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #stmt;
+  /** Counts and stats queries: on the side thread, or here (an in-memory database). */
+  readonly #worker: Worker;
   /**
-   * Label ids by `labelKey`, with the month each was last marked used. Cleared when a
-   * transaction that created some rolls back, and when retention or a removed site deletes some.
-   */
-  readonly #labels = new Map<string, { id: number; month: number }>();
-  /** The month of the count being written (labels it uses are marked used in it). */
-  #month = 0;
-
-  /** Stats queries: committed data only, off the event loop (the writer's page cache is small, too). */
-  readonly #read: Reader;
-  /**
-   * The count whose transaction is open, yielding between its statements. Any other write on
-   * this connection meanwhile would join that transaction and share its fate (a rollback would
-   * take a new day's salt with it): writes wait for it to end first (`#idle`).
+   * The count being written. Any other write on this connection meanwhile would wait for the
+   * count's lock on the event loop (on the side thread), or (here) could join its
+   * transaction and share its fate: writes wait for it to end first (`#idle`).
    */
   #counting: Promise<void> | undefined;
 
-  constructor(db: Database.Database, reader?: Reader) {
+  constructor(db: Database.Database, worker?: Worker) {
     this.db = db;
-    this.#read = reader ?? {
+    const cache: CountCache = { statements: new Map(), labels: new Map() };
+    this.#worker = worker ?? {
       all: async <T>(sql: string, params: readonly unknown[]) => db.prepare(sql).all(...params) as T[],
+      step: async (step) => runCountStep(db, step, cache, LABEL_CACHE_MAX),
+      clearLabels: () => cache.labels.clear(),
       close: async () => undefined,
     };
-    const cols = `site_id, dim, time, value, ${COUNTERS.join(', ')}`;
-    const marks = Array(4 + COUNTERS.length)
-      .fill('?')
-      .join(', ');
     this.#stmt = {
-      upsertHour: db.prepare(
-        `INSERT INTO rollup_hour (${cols}) VALUES (${marks}) ON CONFLICT DO UPDATE SET ${UPSERT_SET}`,
-      ),
-      upsertDay: db.prepare(
-        `INSERT INTO rollup_day (${cols}) VALUES (${marks}) ON CONFLICT DO UPDATE SET ${UPSERT_SET}`,
-      ),
-      upsertDrop: db.prepare(
-        `INSERT INTO dropped (site_id, time, reason, events) VALUES (?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET events = events + excluded.events`,
-      ),
-      upsertVisitor: db.prepare(
-        `INSERT INTO visitor (hash, site_id, day, last_seen, state) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET day = excluded.day, last_seen = excluded.last_seen, state = excluded.state`,
-      ),
       loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
-      ...(() => {
-        const sql = visitGrainUpserts('values');
-        return {
-          upsertVisit: db.prepare(sql.visit),
-          upsertVisitPage: db.prepare(sql.page),
-          upsertVisitEvent: db.prepare(sql.event),
-        };
-      })(),
-      setMark: db.prepare('UPDATE journal_mark SET through = ?'),
       getMark: db.prepare('SELECT through FROM journal_mark').pluck(),
-      upsertLabel: db.prepare(LABEL_SQL.upsert),
-      findLabel: db.prepare(LABEL_SQL.find).pluck(),
     };
   }
 
@@ -200,7 +174,7 @@ export class SqliteStore implements Store {
 
   async removeSite(domain: string): Promise<boolean> {
     await this.#idle();
-    this.#labels.clear(); // the site's labels go with it
+    this.#worker.clearLabels(); // the site's labels go with it
     return this.db.transaction(() => {
       const id = this.db.prepare('SELECT id FROM site WHERE domain = ?').pluck().get(domain) as
         | number
@@ -243,6 +217,22 @@ export class SqliteStore implements Store {
     return this.db.prepare("SELECT 1 FROM token WHERE kind = 'admin' LIMIT 1").get() !== undefined;
   }
 
+  async addSession(hash: string, record: SessionRecord, now: number): Promise<void> {
+    await this.#idle();
+    this.db.prepare(SESSION_SQL.purgeExpired).run(now);
+    this.db.prepare(SESSION_SQL.add).run(hash, record.kind, record.siteId, record.expiresAt);
+  }
+
+  async findSession(hash: string, now: number): Promise<SessionRecord | undefined> {
+    const row = this.db.prepare(SESSION_SQL.find).get(hash, now) as SessionRow | undefined;
+    return row && toSessionRecord(row);
+  }
+
+  async deleteSession(hash: string): Promise<void> {
+    await this.#idle();
+    this.db.prepare(SESSION_SQL.delete).run(hash);
+  }
+
   async salt(siteId: number, day: number, candidate: Uint8Array): Promise<Uint8Array> {
     await this.#idle();
     this.db
@@ -265,33 +255,18 @@ export class SqliteStore implements Store {
   }
 
   async commit(batch: BatchResult, now: number): Promise<void> {
-    this.commitSync(batch, now);
-  }
-
-  /** Writes a batch in one transaction, at once. */
-  commitSync(batch: BatchResult, now: number): void {
-    try {
-      this.db.transaction(() => {
-        for (const _ of this.#writes(batch, now)) {
-          // each step is one statement
-        }
-      })();
-    } catch (error) {
-      this.#labels.clear();
-      throw error;
-    }
+    await this.commitCounted(batch, now);
   }
 
   /**
-   * Writes a batch counted from the journal, and marks the journal counted through `through`,
-   * in one transaction that yields to the event loop every few milliseconds: requests are
-   * answered in between (their journal appends go to another file). The transaction is
-   * IMMEDIATE, so nothing else writes here meanwhile but this connection's own small writes
-   * (a new day's salt), which then commit with it.
+   * Writes a batch in one transaction on the side thread (`sqlite-count.ts`), and with
+   * `through` marks the journal counted through that entry in it. The event loop builds the
+   * rows in slices of about a millisecond and answers requests in between. The batch's
+   * states must stay as they are until this resolves (the group committer freezes them).
    */
-  async commitCounted(batch: BatchResult, now: number, through: number): Promise<void> {
+  async commitCounted(batch: BatchResult, now: number, through?: number): Promise<void> {
     await this.#idle();
-    const running = this.#runCount(batch, now, through);
+    const running = this.#count(batch, now, through);
     this.#counting = running;
     try {
       await running;
@@ -300,41 +275,27 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Resolves when no count's transaction is open on this connection. */
+  async #count(batch: BatchResult, now: number, through: number | undefined): Promise<void> {
+    const worker = this.#worker;
+    const month = batchMonth(batch.deltas);
+    const labelSql = { upsert: LABEL_SQL.upsert, find: LABEL_SQL.find };
+    void worker.step({ begin: true });
+    try {
+      for (const rows of countChunks(batch, now, through, SLICE_MS)) {
+        void worker.step({ rows, month, labelSql });
+        await yieldToIo();
+      }
+    } catch (error) {
+      void worker.step({ rollback: true });
+      throw error;
+    }
+    await worker.step({ commit: true });
+  }
+
+  /** Resolves when no count is being written. */
   async #idle(): Promise<void> {
     while (this.#counting) await this.#counting.catch(() => undefined);
   }
-
-  async #runCount(batch: BatchResult, now: number, through: number): Promise<void> {
-    const db = this.db;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      let sliceStart = performance.now();
-      let steps = 0;
-      for (const _ of this.#writes(batch, now, through)) {
-        if ((++steps & 7) === 0 && performance.now() - sliceStart > SLICE_MS) {
-          await yieldToIo();
-          sliceStart = performance.now();
-        }
-      }
-      db.exec('COMMIT');
-    } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      this.#labels.clear(); // ids handed out in the rolled-back transaction are gone
-      throw error;
-    }
-  }
-
-  #labelId = (siteId: number, dim: number, value: string): number => {
-    const key = labelKey(siteId, dim, value);
-    const known = this.#labels.get(key);
-    if (known && known.month >= this.#month) return known.id;
-    this.#stmt.upsertLabel.run(siteId, dim, value, this.#month);
-    const id = known?.id ?? (this.#stmt.findLabel.get(siteId, dim, value) as number);
-    if (!known && this.#labels.size >= LABEL_CACHE_MAX) this.#labels.clear();
-    this.#labels.set(key, { id, month: this.#month });
-    return id;
-  };
 
   /** Journal entries up to this id are counted. */
   journalMark(): number {
@@ -353,51 +314,6 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM journal').run();
   }
 
-  /** A batch's writes, one statement per step: deltas, drop counts, the visit grain, visitor states. */
-  *#writes(batch: BatchResult, now: number, through?: number): Generator<void> {
-    const s = this.#stmt;
-    if (through !== undefined) s.setMark.run(through);
-    for (const cell of batch.deltas.cells()) {
-      const c = cell.counters;
-      (cell.grain === 'hour' ? s.upsertHour : s.upsertDay).run(
-        cell.siteId,
-        cell.dim,
-        cell.time,
-        cell.value,
-        c.visitors,
-        c.visits,
-        c.pageviews,
-        c.events,
-        c.bounces,
-        c.duration_ms,
-        c.engaged_ms,
-      );
-      yield;
-    }
-    for (const drop of batch.deltas.drops()) {
-      s.upsertDrop.run(drop.siteId, drop.bucket, drop.reason, drop.events);
-      yield;
-    }
-    this.#month = batchMonth(batch.deltas);
-    const grain = visitGrainRows(batch.deltas, this.#labelId);
-    for (const row of grain.visits) {
-      s.upsertVisit.run(...row);
-      yield;
-    }
-    for (const row of grain.pages) {
-      s.upsertVisitPage.run(...row);
-      yield;
-    }
-    for (const row of grain.events) {
-      s.upsertVisitEvent.run(...row);
-      yield;
-    }
-    for (const [hash, state] of batch.touched) {
-      s.upsertVisitor.run(hash, state.siteId, state.day, now, serializeState(state));
-      yield;
-    }
-  }
-
   async rollup(query: RollupQuery): Promise<RollupRow[]> {
     const table = `rollup_${query.grain}`;
     const byValue = query.groupBy === 'value' || query.groupBy === 'value_time';
@@ -406,7 +322,7 @@ export class SqliteStore implements Store {
     const onlyValue = query.value === undefined ? '' : 'AND value = ?';
     const params: (string | number)[] = [query.siteId, query.dim, query.from, query.to];
     if (query.value !== undefined) params.push(query.value);
-    const rows = await this.#read.all<RollupRow>(
+    const rows = await this.#worker.all<RollupRow>(
       `SELECT ${byValue ? 'value' : "''"} AS value, ${byTime ? 'time' : '0'} AS time, ${SUMS} FROM ${table}
        WHERE site_id = ? AND dim = ? AND time BETWEEN ? AND ? ${onlyValue} ${group ? `GROUP BY ${group}` : ''}`,
       params,
@@ -417,7 +333,7 @@ export class SqliteStore implements Store {
 
   async visitGrain(query: VisitGrainQuery): Promise<VisitGrainRow[]> {
     const { sql, params } = visitGrainSql(query);
-    return this.#read.all<VisitGrainRow>(sql, params);
+    return this.#worker.all<VisitGrainRow>(sql, params);
   }
 
   async foldedMonths(siteId: number): Promise<Map<number, number>> {
@@ -452,7 +368,7 @@ export class SqliteStore implements Store {
   }
 
   async dropped(siteId: number, fromBucket: number, toBucket: number) {
-    return this.#read.all<{ reason: string; events: number }>(
+    return this.#worker.all<{ reason: string; events: number }>(
       `SELECT reason, SUM(events) AS events FROM dropped WHERE site_id = ? AND time BETWEEN ? AND ?
        GROUP BY reason ORDER BY events DESC, reason`,
       [siteId, fromBucket, toBucket],
@@ -460,7 +376,7 @@ export class SqliteStore implements Store {
   }
 
   async liveVisitors(siteId: number, sinceMs: number): Promise<number> {
-    const [row] = await this.#read.all<{ n: number }>(
+    const [row] = await this.#worker.all<{ n: number }>(
       'SELECT count(*) AS n FROM visitor WHERE site_id = ? AND last_seen >= ?',
       [siteId, sinceMs],
     );
@@ -474,7 +390,7 @@ export class SqliteStore implements Store {
     keepDaysFrom: number,
   ): Promise<void> {
     await this.#idle();
-    this.#labels.clear(); // retention deletes labels
+    this.#worker.clearLabels(); // retention deletes labels
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM salt WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
       this.db.prepare('DELETE FROM visitor WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
@@ -500,7 +416,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#read.close();
+    await this.#worker.close();
     if (this.db.open) {
       this.checkpoint();
       this.db.close();

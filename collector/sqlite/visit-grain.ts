@@ -49,7 +49,20 @@ const LABEL_DIM: Readonly<Record<string, number>> = {
 };
 
 type Cell = string | number;
-export type LabelId = (siteId: number, dim: number, value: string) => number;
+export type LabelId<L = number> = (siteId: number, dim: number, value: string) => L;
+
+/**
+ * Per column of each visit-grain table: the label dimension code of a column that holds a
+ * label id, or -1. `visitGrainRows` puts `labelId`'s answer there.
+ */
+const labelColumns = (columns: readonly string[]) =>
+  columns.map((column) => (Object.hasOwn(LABEL_DIM, column) ? (LABEL_DIM[column] as number) : -1));
+
+export const GRAIN_LABELS = {
+  visit: labelColumns(VISIT_COLUMNS),
+  page: labelColumns(PAGE_COLUMNS),
+  event: labelColumns(EVENT_COLUMNS),
+};
 
 /** The key of a (site, dimension code, text) label in memory. */
 export const labelKey = (siteId: number, dim: number, value: string) => `${siteId}\u0001${dim}\u0001${value}`;
@@ -92,13 +105,14 @@ export function batchLabels(deltas: Deltas): [number, number, string][] {
 }
 
 /**
- * A batch's visit-grain rows, as arrays in the tables' column order, texts as label ids.
- * Lazy (generators): the SQLite store writes each row as it comes, between turns of the event loop.
+ * A batch's visit-grain rows, as arrays in the tables' column order, each text as `labelId`
+ * answers for it: its label id (D1), or the text itself, made an id where the count runs
+ * (better-sqlite3, `sqlite-count.ts`; `GRAIN_LABELS` says which columns).
  */
-export function visitGrainRows(
+export function visitGrainRows<L = number>(
   deltas: Deltas,
-  labelId: LabelId,
-): { visits: Iterable<Cell[]>; pages: Iterable<Cell[]>; events: Iterable<Cell[]> } {
+  labelId: LabelId<L>,
+): { visits: Iterable<(Cell | L)[]>; pages: Iterable<(Cell | L)[]>; events: Iterable<(Cell | L)[]> } {
   return {
     visits: visitRows(deltas, labelId),
     pages: pageRows(deltas, labelId),
@@ -106,7 +120,7 @@ export function visitGrainRows(
   };
 }
 
-function* visitRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
+function* visitRows<L>(deltas: Deltas, labelId: LabelId<L>): Generator<(Cell | L)[]> {
   for (const { siteId, day, visit } of deltas.visits()) {
     yield [
       siteId,
@@ -124,7 +138,7 @@ function* visitRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
   }
 }
 
-function* pageRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
+function* pageRows<L>(deltas: Deltas, labelId: LabelId<L>): Generator<(Cell | L)[]> {
   for (const c of deltas.visitPages()) {
     yield [
       c.siteId,
@@ -138,7 +152,7 @@ function* pageRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
   }
 }
 
-function* eventRows(deltas: Deltas, labelId: LabelId): Generator<Cell[]> {
+function* eventRows<L>(deltas: Deltas, labelId: LabelId<L>): Generator<(Cell | L)[]> {
   for (const c of deltas.visitEvents()) {
     yield [
       c.siteId,

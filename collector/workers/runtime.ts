@@ -16,6 +16,7 @@ import type { Clock, KeyedHash } from '../core/ports.ts';
 import { SiteRegistry } from '../core/sites.ts';
 import { D1Store } from '../d1/d1-store.ts';
 import { cfCountry } from './cf-country.ts';
+import { loadDashboard } from './dashboard-assets.ts';
 import type { Env } from './env.ts';
 import { ensureAdminToken, ensureSites } from './first-use.ts';
 import { queueSink } from './queue-sink.ts';
@@ -68,6 +69,7 @@ export async function createWorkersRuntime(env: Env, options: WorkersOptions = {
     clock,
     peerAddress: () => undefined,
     tracker: loadTrackerScript(),
+    dashboard: loadDashboard(),
     log,
   });
   return { app, config, store, sites, salts, clock, log };

@@ -130,6 +130,47 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    describe('dashboard sessions', () => {
+      const NOW = T0 * 1000;
+      it('finds a session by hash until it expires, and forgets a deleted one', async () => {
+        const site = await store.addSite('a.example', {});
+        await store.addSession('admin-session', { kind: 'admin', siteId: null, expiresAt: NOW + 1000 }, NOW);
+        await store.addSession('share-session', { kind: 'share', siteId: site.id, expiresAt: NOW + 5 }, NOW);
+        expect(await store.findSession('admin-session', NOW)).toEqual({
+          kind: 'admin',
+          siteId: null,
+          expiresAt: NOW + 1000,
+        });
+        expect(await store.findSession('share-session', NOW + 4)).toEqual({
+          kind: 'share',
+          siteId: site.id,
+          expiresAt: NOW + 5,
+        });
+        expect(await store.findSession('share-session', NOW + 5)).toBeUndefined();
+        expect(await store.findSession('other', NOW)).toBeUndefined();
+        await store.deleteSession('admin-session');
+        expect(await store.findSession('admin-session', NOW)).toBeUndefined();
+        await store.deleteSession('admin-session'); // twice is fine
+      });
+
+      it('purges expired sessions when one is added', async () => {
+        await store.addSession('old', { kind: 'admin', siteId: null, expiresAt: NOW + 10 }, NOW);
+        await store.addSession('new', { kind: 'admin', siteId: null, expiresAt: NOW + 1000 }, NOW + 10);
+        // Asked about a moment before it expired, the purged session is still gone: it was deleted.
+        expect(await store.findSession('old', NOW)).toBeUndefined();
+        expect(await store.findSession('new', NOW + 10)).toBeDefined();
+      });
+
+      it('ends a share session with its site; an admin session stays', async () => {
+        const site = await store.addSite('gone.example', {});
+        await store.addSession('share', { kind: 'share', siteId: site.id, expiresAt: NOW + 1000 }, NOW);
+        await store.addSession('admin', { kind: 'admin', siteId: null, expiresAt: NOW + 1000 }, NOW);
+        expect(await store.removeSite('gone.example')).toBe(true);
+        expect(await store.findSession('share', NOW)).toBeUndefined();
+        expect(await store.findSession('admin', NOW)).toBeDefined();
+      });
+    });
+
     describe('salts', () => {
       it("keeps the first writer's salt of a (site, day), byte for byte", async () => {
         const a = await store.addSite('a.example', {});

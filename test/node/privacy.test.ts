@@ -43,10 +43,10 @@ const SECRET_NEEDLES = SECRETS.flatMap((secret) => [
   { label: `secret utf16 ${secret}`, bytes: Buffer.from(secret, 'utf16le') },
 ]);
 
-/** The database file, its journal file, and the WAL and shm of each, those that exist, as bytes. */
+/** The database file, its journal file, and the WAL, shm and rollback journal of each, those that exist, as bytes. */
 function storageFiles(db: string): { name: string; bytes: Buffer }[] {
   return [db, `${db}.journal`]
-    .flatMap((file) => [file, `${file}-wal`, `${file}-shm`])
+    .flatMap((file) => [file, `${file}-wal`, `${file}-shm`, `${file}-journal`])
     .filter((file) => existsSync(file))
     .map((file) => ({ name: file, bytes: readFileSync(file) }));
 }
@@ -201,6 +201,28 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
     });
     expect(preflight.headers.get('set-cookie')).toBeNull();
     expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('the dashboard, its assets and /t.js set no cookie; only a login does, and it stores no token', async () => {
+    for (const path of ['/', '/dashboard.js', '/dashboard.css', '/t.js']) {
+      const response = await fetch(server.url + path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('set-cookie'), path).toBeNull();
+    }
+    const login = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN_TOKEN }),
+    });
+    expect(login.status).toBe(200);
+    const cookies = login.headers.getSetCookie();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatch(/^glimt_session=/);
+    const session = /^glimt_session=([^;]+)/.exec(cookies[0] ?? '')?.[1] ?? '';
+    // Neither the admin token nor the session's cookie value is written anywhere: only hashes.
+    const needles = [ADMIN_TOKEN, session].map((secret) => ({ label: secret, bytes: Buffer.from(secret) }));
+    const output = { name: 'server output', bytes: Buffer.from(server.output()) };
+    expect(findNeedles([...storageFiles(server.db), output], needles)).toEqual([]);
   });
 
   it('the 400 for a malformed body names JSON and holds no address; no error answer does', () => {

@@ -73,10 +73,11 @@ describe('daily salts', () => {
     const stale = visitorHashes().filter((v) => v.day < Date.UTC(2026, 0, 15) / 86_400_000);
     expect(stale).toEqual([]);
     // secure_delete zeroes the freed pages, and the WALs are checkpointed and truncated: the
-    // store's, and the journal's, where every hash passed on its way in.
+    // store's, and the journal's, where every hash passed on its way in (and its rollback
+    // journal, emptied after each append).
     const journal = `${server.db}.journal`;
     const bytes = Buffer.concat(
-      [server.db, `${server.db}-wal`, journal, `${journal}-wal`].map((file) => {
+      [server.db, `${server.db}-wal`, journal, `${journal}-wal`, `${journal}-journal`].map((file) => {
         try {
           return readFileSync(file);
         } catch {

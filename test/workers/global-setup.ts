@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import type { TruncatedIp } from '../../collector/core/pipeline/truncate-ip.ts';
 import { truncateAddress } from '../../collector/core/pipeline/truncate-ip.ts';
 import { loadCountryDataset } from '../../collector/node/geo-dataset.ts';
+import { writeDashboardModule } from '../../collector/workers/build-dashboard.ts';
 import { writeTrackerModule } from '../../collector/workers/build-tracker.ts';
 import { startInProcess } from '../support/in-process.ts';
 import { closeAgents, postEvent } from '../support/post.ts';
@@ -33,6 +34,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   await writeTrackerModule();
+  await writeDashboardModule();
   // Only the workerd suites (the `workers` project) compare against Node.
   if (!project.vitest.projects.some((p) => p.name === 'workers')) return;
   project.provide('nodeParity', await nodeSide(Number(process.env.PARITY_VISITORS) || PARITY_VISITORS));

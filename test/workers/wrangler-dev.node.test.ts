@@ -88,6 +88,24 @@ describe('wrangler dev', () => {
     expect((await response.text()).length).toBeGreaterThan(100);
   });
 
+  it('serves the dashboard, and logs in against the local D1', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('set-cookie')).toBeNull();
+    expect(await page.text()).toContain('<script defer src="/dashboard.js">');
+    expect((await fetch(`${base}/dashboard.js`)).status).toBe(200);
+    const login = await fetch(`${base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKEN }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^glimt_session=glimt_session_/);
+    const sites = await fetch(`${base}/api/sites`, { headers: { cookie } });
+    expect(await sites.json()).toEqual([{ domain: 'example.com', timezone: 'UTC' }]);
+  });
+
   it('accepts events (202), reads the client from CF-Connecting-IP, and answers the stats API', async () => {
     for (const ip of CLIENTS) {
       const response = await fetch(`${base}/api/event`, {

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteJournal } from '../../sqlite/sqlite-journal.ts';
+import { journalPathFor, SqliteJournal } from '../../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../../sqlite/sqlite-store.ts';
 import { VISIT_DIMENSIONS } from '../dimensions.ts';
 import type { CollectedEvent, VisitValues } from '../pipeline/collected-event.ts';
@@ -20,13 +23,17 @@ const pageview = (visitor: string, page = '/'): CollectedEvent => ({
   visit,
 });
 
+let dir: string;
 let store: SqliteStore;
 let journal: SqliteJournal;
 let appends: number;
 
+// Real files: the count then runs on the store's side thread while events keep arriving.
 beforeEach(async () => {
-  store = openSqliteStore(':memory:');
-  journal = new SqliteJournal(store, ':memory:');
+  dir = mkdtempSync(join(tmpdir(), 'glimt-group-commit-'));
+  const path = join(dir, 'glimt.db');
+  store = openSqliteStore(path);
+  journal = new SqliteJournal(store, journalPathFor(path));
   await store.addSite('example.com', {});
   appends = 0;
   const append = journal.append.bind(journal);
@@ -35,9 +42,10 @@ beforeEach(async () => {
     return append(events);
   };
 });
-afterEach(() => {
+afterEach(async () => {
   journal.close();
-  return store.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const sum = (column: string) =>

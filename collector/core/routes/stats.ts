@@ -3,8 +3,8 @@
  */
 import { type Context, Hono } from 'hono';
 import type { AppDeps } from '../app.ts';
-import { readerFor } from '../auth.ts';
 import { BREAKDOWN_DIMENSIONS, type BreakdownDimension, dimensionKind } from '../dimensions.ts';
+import { API_PATHS } from '../protocol.ts';
 import { exportCsv } from '../stats/csv.ts';
 import {
   type Filters,
@@ -17,35 +17,21 @@ import { aggregateMetrics, breakdownMetrics } from '../stats/metrics.ts';
 import { countersByValue, type Interval, timeseries, totals } from '../stats/query.ts';
 import { parseRange, type StatsRange } from '../stats/range.ts';
 import type { Site } from '../store.ts';
+import { answerRefusals, Refusal, requireReader } from './guard.ts';
 
 const REALTIME_MS = 5 * 60 * 1000;
 
-/** A 4xx that names its cause: thrown anywhere in a stats request, answered by onError. */
-class Refusal extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 401 | 403 | 404 = 400,
-  ) {
-    super(message);
-  }
-}
-
 export function statsRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+  const app = answerRefusals(new Hono());
 
-  app.onError((error, c) => {
-    if (error instanceof Refusal) return c.json({ error: error.message }, error.status);
-    throw error;
-  });
-
-  app.get('/api/stats/aggregate', async (c) => {
+  app.get(API_PATHS.aggregate, async (c) => {
     const { site, range, filters } = await statsRequest(c, deps);
     if (filters.size === 0) return c.json(aggregateMetrics(await totals(deps.store, site, range, 'total')));
     const counters = await filteredTotals(deps.store, site, range, filters);
     return c.json(aggregateMetrics(counters, filters.has('event')));
   });
 
-  app.get('/api/stats/timeseries', async (c) => {
+  app.get(API_PATHS.timeseries, async (c) => {
     const { site, range, filters } = await statsRequest(c, deps);
     const interval = parseInterval(c.req.query('interval'), range);
     const series =
@@ -60,7 +46,7 @@ export function statsRoutes(deps: AppDeps): Hono {
     );
   });
 
-  app.get('/api/stats/breakdown', async (c) => {
+  app.get(API_PATHS.breakdown, async (c) => {
     const { site, range, filters } = await statsRequest(c, deps);
     const by = parseDimension(c.req.query('by'), 'by');
     const limit = parseLimit(c.req.query('limit'));
@@ -78,7 +64,7 @@ export function statsRoutes(deps: AppDeps): Hono {
     return c.json(sorted.map(([value, counters]) => breakdownMetrics(value, counters, kind)));
   });
 
-  app.get('/api/stats/dropped', async (c) => {
+  app.get(API_PATHS.dropped, async (c) => {
     const { site, range, filters } = await statsRequest(c, deps);
     // Dropped events were never sessionised: they have no dimension a filter could select.
     if (filters.size > 0)
@@ -86,7 +72,7 @@ export function statsRoutes(deps: AppDeps): Hono {
     return c.json(await deps.store.dropped(site.id, range.fromBucket, range.toBucket));
   });
 
-  app.get('/api/stats/realtime', async (c) => {
+  app.get(API_PATHS.realtime, async (c) => {
     const site = await authorisedSite(c, deps);
     if (c.req.query('filter') !== undefined) {
       throw new Refusal(
@@ -96,7 +82,7 @@ export function statsRoutes(deps: AppDeps): Hono {
     return c.json({ visitors: await deps.store.liveVisitors(site.id, deps.clock() - REALTIME_MS) });
   });
 
-  app.get('/api/export', async (c) => {
+  app.get(API_PATHS.export, async (c) => {
     const { site, range, filters } = await statsRequest(c, deps);
     const interval = c.req.query('interval') ?? 'hour';
     if (interval !== 'hour' && interval !== 'day') throw new Refusal('"interval" must be hour or day');
@@ -109,14 +95,16 @@ export function statsRoutes(deps: AppDeps): Hono {
 }
 
 async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
-  const reader = await readerFor(deps.store, c.req.header('authorization'));
-  if (!reader) throw new Refusal('a valid "Authorization: Bearer <token>" header is required', 401);
+  const { reader, via } = await requireReader(c, deps);
   const domain = c.req.query('site');
   if (!domain) throw new Refusal('"site" is required');
   const site = await deps.sites.find(domain.toLowerCase());
   if (!site) throw new Refusal(`"site": ${JSON.stringify(domain)} is not a registered site`, 404);
   if (reader.kind === 'share' && reader.siteId !== site.id) {
-    throw new Refusal(`this share token does not grant access to ${site.domain}`, 403);
+    throw new Refusal(
+      `this share ${via === 'cookie' ? 'login' : 'token'} does not grant access to ${site.domain}`,
+      403,
+    );
   }
   // Only an authorised read makes the collector write what it has acknowledged so far.
   await deps.settle?.();

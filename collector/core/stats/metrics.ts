@@ -39,12 +39,45 @@ export function aggregateMetrics(c: Counters, withEvents = false): AggregateMetr
   };
 }
 
+/** One point of `GET /api/stats/timeseries`: its period's label, then the aggregate's fields. */
+export type TimeseriesPoint = { time: string } & AggregateMetrics;
+
+/** Rows of `GET /api/stats/breakdown`, by the kind of its dimension (`dimensionKind`). */
+export interface VisitRow {
+  value: string;
+  visitors: number;
+  visits: number;
+  pageviews: number;
+  bounce_rate: number;
+  visit_duration: number;
+}
+export type EntryExitRow = Omit<VisitRow, 'pageviews'>;
+export interface PageRow {
+  value: string;
+  visitors: number;
+  pageviews: number;
+  time_on_page: number;
+}
+export interface EventRow {
+  value: string;
+  visitors: number;
+  events: number;
+}
+export type BreakdownRow = VisitRow | EntryExitRow | PageRow | EventRow;
+
+/** `GET /api/stats/dropped`: events dropped on purpose, by reason. */
+export interface DroppedRow {
+  reason: string;
+  events: number;
+}
+
+/** `GET /api/stats/realtime`. */
+export interface Realtime {
+  visitors: number;
+}
+
 /** One breakdown row: `value`, `visitors`, then the metrics of that dimension. */
-export function breakdownMetrics(
-  value: string,
-  c: Counters,
-  kind: DimensionKind,
-): Record<string, string | number> {
+export function breakdownMetrics(value: string, c: Counters, kind: DimensionKind): BreakdownRow {
   switch (kind) {
     case 'visit':
       return {
