@@ -143,12 +143,25 @@ export interface GlimtOptions {
   root?: string;
 }
 
+/**
+ * The Node flags `npm start` gives `glimt` in that checkout's package.json
+ * (`node <flags> collector/bin/glimt.js serve`): the bench runs the server as users do.
+ */
+function startFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/);
+  const script = words.indexOf('collector/bin/glimt.js');
+  return words[0] === 'node' && script > 0 ? words.slice(1, script) : [];
+}
+
 /** `glimt serve` with a fresh SQLite file, trusting one proxy (the bench's X-Forwarded-For). */
 export async function startGlimt(options: GlimtOptions): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), 'glimt-bench-'));
   const db = options.db ?? join(dir, 'glimt.db');
   const port = randomPort();
-  const flags: string[] = [];
+  const flags = startFlags(options.root ?? ROOT);
   if (options.cpuProfDir) {
     mkdirSync(options.cpuProfDir, { recursive: true });
     // One file per thread (tsx's loader runs in a worker): the largest is the main thread.
