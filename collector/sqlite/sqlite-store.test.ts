@@ -6,8 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aggregateBatch } from '../core/aggregate/aggregate-batch.ts';
 import { VISIT_DIMENSIONS } from '../core/dimensions.ts';
 import type { CollectedEvent, VisitValues } from '../core/pipeline/collected-event.ts';
+import type { VisitGrainQuery, VisitGrainRow } from '../core/store.ts';
 import { journalPathFor, SqliteJournal } from './sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
+import { visitGrainSql } from './visit-grain.ts';
 
 const visit = Object.fromEntries(VISIT_DIMENSIONS.map((d) => [d, '(none)'])) as VisitValues;
 const T = Date.UTC(2026, 10, 25, 12);
@@ -155,5 +157,77 @@ describe('SqliteStore.commitCounted (the count that yields)', () => {
     expect(rows.map((row) => row.visits)).toEqual([300_000]);
     // On the event loop, the query would have run in one go: no turn in between.
     expect(turns).toBeGreaterThan(10);
+  });
+
+  it('reads a long range of the visit grain in parts whose rows add up to the whole', async () => {
+    // 100 days, a visit a day from each of 3 visitors, two pages each, alternating sources.
+    const events: CollectedEvent[] = [];
+    for (let d = 0; d < 100; d++) {
+      for (let v = 0; v < 3; v++) {
+        for (const page of ['/a', `/p${d % 7}`]) {
+          const time = T + d * 86_400_000 + v * 60_000;
+          events.push({
+            ...pageview(`v${v}-${d}`),
+            time,
+            bucket: Math.floor(time / 3_600_000) * 3600,
+            day: DAY + d,
+            page,
+            visit: { ...visit, source: v === 0 ? 'Google' : 'Direct', browser: `B${d % 3}` },
+          });
+        }
+      }
+    }
+    await store.commit(aggregateBatch(events, new Map()), T);
+    const from = T / 1000;
+    const to = T / 1000 + 100 * 86_400;
+    for (const query of [
+      { measure: 'visits', groupBy: 'browser', period: 'all', filters: new Map([['source', ['Google']]]) },
+      { measure: 'pages', groupBy: 'page', period: 'day', filters: new Map([['source', ['Direct']]]) },
+      { measure: 'pages', groupBy: 'browser', period: 'all', filters: new Map([['page', ['/p3']]]) },
+    ] as const) {
+      const whole = { siteId: 1, from, to, ...query } as VisitGrainQuery;
+      const { sql, params } = visitGrainSql(whole);
+      const sorted = (rows: VisitGrainRow[]) =>
+        [...rows].sort((a, b) => `${a.value}${a.time}`.localeCompare(`${b.value}${b.time}`));
+      const inParts = await store.visitGrain(whole);
+      expect(inParts.length).toBeGreaterThan(0);
+      expect(sorted(inParts), `${query.measure} by ${query.groupBy}`).toEqual(
+        sorted(store.db.prepare(sql).all(...params) as VisitGrainRow[]),
+      );
+    }
+  });
+
+  it('writes a count while a long stats query runs: neither waits for the other', async () => {
+    store.db.exec(`INSERT INTO label (id, site_id, dim, value, month) VALUES (1, 1, 4, 'Direct', 0);
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+      INSERT INTO visit SELECT 1, ${T / 1000}, i, ${DAY}, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 FROM n`);
+    await store.visitGrain({
+      siteId: 1,
+      from: 0,
+      to: 0,
+      filters: new Map(),
+      measure: 'visits',
+      period: 'all',
+    });
+    const order: string[] = [];
+    const query = store
+      .visitGrain({
+        siteId: 1,
+        from: T / 1000,
+        to: T / 1000,
+        filters: new Map([['source', ['Direct']]]),
+        measure: 'visits',
+        groupBy: 'browser',
+        period: 'all',
+      })
+      .then(() => order.push('query'));
+    const events = [pageview('a'), pageview('b')];
+    const through = await journal.append(events);
+    await journal.commitThrough(aggregateBatch(events, new Map()), T, through);
+    order.push('count');
+    await query;
+    // On one thread, the count would have waited for the query to finish.
+    expect(order).toEqual(['count', 'query']);
+    expect(store.journalMark()).toBe(through);
   });
 });

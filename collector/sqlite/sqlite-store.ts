@@ -34,7 +34,26 @@ import {
   runCountStep,
 } from './sqlite-count.ts';
 import { SqliteThread } from './sqlite-thread.ts';
-import { batchMonth, LABEL_SQL, labelMonth, VISIT_GRAIN_TABLES, visitGrainSql } from './visit-grain.ts';
+import {
+  batchMonth,
+  LABEL_SQL,
+  labelMonth,
+  VISIT_GRAIN_TABLES,
+  visitGrainSql,
+  visitStarts,
+} from './visit-grain.ts';
+
+/** A filtered query reads the visit grain in parts of this many seconds of visit starts. */
+const GRAIN_PART_S = 31 * 86_400;
+const GRAIN_SUMS = [
+  'visits',
+  'bounces',
+  'duration_ms',
+  'pageviews',
+  'events',
+  'engaged_ms',
+  'basis',
+] as const;
 
 /** Building a count's rows yields to the event loop after about this long (ms). */
 const SLICE_MS = 1;
@@ -63,16 +82,31 @@ export function openSqliteStore(
   if (path !== ':memory:') db.pragma('cache_size = -512');
   migrate(db);
   if (path === ':memory:') return new SqliteStore(db);
-  const thread = new SqliteThread({
+  const onError =
+    options.onThreadError ??
+    ((error: Error) => console.error(`glimt: a SQLite side thread stopped: ${error.message}`));
+  // Two side threads: one writes counts and checkpoints the WAL, one answers stats queries, so
+  // that a query of seconds (a year, filtered) holds up no count, and no count holds it up.
+  const writer = new SqliteThread({
     path,
     // The count's connection: the same settings, and a page cache that holds a count's pages.
     pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -1024'],
     checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
-    onError:
-      options.onThreadError ??
-      ((error) => console.error(`glimt: the SQLite side thread stopped: ${error.message}`)),
+    onError,
   });
-  return new SqliteStore(db, thread);
+  // Started at the first query: a collector nobody reads from needs no second thread.
+  let reader: SqliteThread | undefined;
+  return new SqliteStore(db, {
+    all: (sql, params, slow) => {
+      reader ??= new SqliteThread({ path, pragmas: [], checkpoint: [], onError });
+      return reader.all(sql, params, slow);
+    },
+    step: (step) => writer.step(step),
+    clearLabels: () => writer.clearLabels(),
+    close: async () => {
+      await Promise.all([writer.close(), reader?.close()]);
+    },
+  });
 }
 
 /** A writing connection as the store and the journal both open theirs. */
@@ -99,9 +133,10 @@ function walPragmas(path: string, sync: SyncMode): string[] {
   ];
 }
 
-/** Where stats queries and counts run: the side thread, or (an in-memory database) this connection. */
+/** Where stats queries and counts run: the side threads, or (an in-memory database) this connection. */
 interface Worker {
-  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** `slow`: reads the visit grain (seconds over a year); quick reads go first. */
+  all<T>(sql: string, params: readonly unknown[], slow?: boolean): Promise<T[]>;
   /** Sends a step of a count; only a commit's promise waits for the answer. */
   step(step: CountStep): Promise<void>;
   clearLabels(): void;
@@ -111,7 +146,7 @@ interface Worker {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #stmt;
-  /** Counts and stats queries: on the side thread, or here (an in-memory database). */
+  /** Counts and stats queries: on the side threads, or here (an in-memory database). */
   readonly #worker: Worker;
   /**
    * The count being written. Any other write on this connection meanwhile would wait for the
@@ -331,9 +366,32 @@ export class SqliteStore implements Store {
     return rows.map(zeroNulls);
   }
 
+  /**
+   * Read in parts of a month of visit starts, each its own query on the reader thread: over a
+   * year that takes seconds, and quick reads (the rollups) go in between the parts.
+   */
   async visitGrain(query: VisitGrainQuery): Promise<VisitGrainRow[]> {
-    const { sql, params } = visitGrainSql(query);
-    return this.#worker.all<VisitGrainRow>(sql, params);
+    const { from, to } = visitStarts(query);
+    const parts: Promise<VisitGrainRow[]>[] = [];
+    for (let start = from; start <= to; start += GRAIN_PART_S) {
+      const { sql, params } = visitGrainSql(query, {
+        from: start,
+        to: Math.min(to, start + GRAIN_PART_S - 1),
+      });
+      parts.push(this.#worker.all<VisitGrainRow>(sql, params, true));
+    }
+    if (parts.length === 1) return parts[0] as Promise<VisitGrainRow[]>;
+    // Every visit is in one part, so each part's sums and distinct visits add up.
+    const merged = new Map<string, VisitGrainRow>();
+    for (const rows of await Promise.all(parts)) {
+      for (const row of rows) {
+        const key = `${row.value}\u0001${row.time}`;
+        const sum = merged.get(key);
+        if (!sum) merged.set(key, { ...row });
+        else for (const field of GRAIN_SUMS) sum[field] += row[field];
+      }
+    }
+    return [...merged.values()];
   }
 
   async foldedMonths(siteId: number): Promise<Map<number, number>> {

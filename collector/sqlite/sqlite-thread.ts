@@ -1,19 +1,21 @@
 /**
- * @module The store's side thread: counts, stats queries and WAL checkpoints, off the event loop.
+ * @module A side thread of the store: counts and WAL checkpoints, or stats queries, off the
+ * event loop. The store runs two (`openSqliteStore`): a writer and a reader.
  *
  * Three kinds of SQLite work would otherwise stop every request for their duration:
  * - **Counts.** Once a second a count writes thousands of rows in one transaction
- *   (`sqlite-count.ts`); the thread runs it on a writing connection of its own, and the
+ *   (`sqlite-count.ts`); the writer thread writes them on a connection of its own, and the
  *   event loop only builds the rows. The store sends no other write while one runs.
- * - **Stats queries.** A year's filtered breakdown reads millions of visit-grain rows
- *   (seconds); run on the event loop, acknowledgements would wait for it. Here they run on a
- *   read-only connection of the thread's own, and see what counts have committed.
  * - **Checkpoints.** SQLite checkpoints a WAL on the connection that happens to commit when it
  *   passes 1000 pages: that commit then copies the pages into the database and syncs both
  *   files, tens of milliseconds. Automatic checkpoints are off on the collector's connections
- *   (`wal_autocheckpoint = 0`); this thread checkpoints each file it is given, passively (never
- *   waiting for a lock, never blocking a writer), about once a second
+ *   (`wal_autocheckpoint = 0`); the writer thread checkpoints each file it is given, passively
+ *   (never waiting for a lock, never blocking a writer), about once a second
  *   (https://www.sqlite.org/wal.html#automatic_checkpoint).
+ * - **Stats queries.** A year's filtered breakdown reads millions of visit-grain rows
+ *   (seconds); on the event loop, acknowledgements would wait for it, and on the writer
+ *   thread, counts would. The reader thread runs them on a read-only connection of its own,
+ *   and sees what counts have committed.
  *
  * The worker is a few lines of CommonJS evaluated as they are, plus `runCountStep`'s source: it
  * needs better-sqlite3 and nothing else of Glimt's.
@@ -118,6 +120,12 @@ const NICE = 10;
 /** Every how many checkpoint rounds (seconds) a RESTART checkpoint lets the WAL files start over. */
 const RESTART_EVERY = 5;
 
+interface Query {
+  message: { sql: string; params: readonly unknown[] };
+  resolve: (rows: unknown[]) => void;
+  reject: (error: Error) => void;
+}
+
 interface Waiting {
   resolve: (rows: unknown[]) => void;
   reject: (error: Error) => void;
@@ -180,9 +188,33 @@ export class SqliteThread {
     this.#worker.unref();
   }
 
-  /** The rows of a read-only statement, run on the thread. */
-  all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return this.#call({ sql, params }) as Promise<T[]>;
+  /**
+   * The rows of a read-only statement, run on the thread. One runs at a time, quick ones
+   * first: a dashboard asks for its top numbers (rollups, milliseconds) together with filtered
+   * breakdowns (the visit grain, seconds over a year), and the numbers should not wait.
+   */
+  all<T>(sql: string, params: readonly unknown[], slow = false): Promise<T[]> {
+    return new Promise<unknown[]>((resolve, reject) => {
+      (slow ? this.#slowQueries : this.#quickQueries).push({ message: { sql, params }, resolve, reject });
+      this.#nextQuery();
+    }) as Promise<T[]>;
+  }
+
+  readonly #quickQueries: Query[] = [];
+  readonly #slowQueries: Query[] = [];
+  #querying = false;
+
+  #nextQuery(): void {
+    if (this.#querying) return;
+    const query = this.#quickQueries.shift() ?? this.#slowQueries.shift();
+    if (!query) return;
+    this.#querying = true;
+    this.#call(query.message)
+      .then(query.resolve, query.reject)
+      .finally(() => {
+        this.#querying = false;
+        this.#nextQuery();
+      });
   }
 
   #call(message: object): Promise<unknown[]> {

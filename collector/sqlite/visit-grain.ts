@@ -232,18 +232,31 @@ export const VISIT_GRAIN_TABLES = [
 /** A visit spans at most one local day (the salt rotates at midnight): 25 hours with DST. */
 const LONGEST_VISIT_S = 25 * 3600;
 
+/**
+ * The start hours of the visits a query reads: those in its range, and for pages and custom
+ * events also those that started up to a day before (a visit's pages come after its start).
+ * Split into parts, a query's rows add up: every visit falls in one part.
+ */
+export function visitStarts(query: VisitGrainQuery): { from: number; to: number } {
+  return { from: query.measure === 'visits' ? query.from : query.from - LONGEST_VISIT_S, to: query.to };
+}
+
 /** The site's label ids of `dim` whose text is one of a JSON array's (parameters: site, JSON). */
 const labelsIn = (dim: string) =>
   `(SELECT id FROM label WHERE site_id = ? AND dim = ${labelDim(dim)} AND value IN (SELECT value FROM json_each(?)))`;
 
 /**
  * One measure of a filtered view as SQL and its parameters. Dimension names are checked
- * against the columns, never spliced from input; values are bound.
+ * against the columns, never spliced from input; values are bound. `started` narrows the
+ * visits read to those that started within it (a part of `visitStarts`).
  *
  * The visits that match drive every statement (`CROSS JOIN` keeps SQLite from starting at
  * the larger page table): a selective filter reads few visits, and their pages by key.
  */
-export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (string | number)[] } {
+export function visitGrainSql(
+  query: VisitGrainQuery,
+  started?: { from: number; to: number },
+): { sql: string; params: (string | number)[] } {
   const match: string[] = [];
   const matchParams: (string | number)[] = [];
   for (const [dim, values] of query.filters) {
@@ -271,7 +284,7 @@ export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (s
         FROM visit v ${group ? `JOIN label l ON l.id = ${group}` : ''}
         WHERE v.site_id = ? AND v.time BETWEEN ? AND ? ${where}
         GROUP BY 1, 2`,
-      params: [query.siteId, query.from, query.to, ...matchParams],
+      params: [query.siteId, started?.from ?? query.from, started?.to ?? query.to, ...matchParams],
     };
   }
 
@@ -300,8 +313,8 @@ export function visitGrainSql(query: VisitGrainQuery): { sql: string; params: (s
       GROUP BY 1, 2`,
     params: [
       query.siteId,
-      query.from - LONGEST_VISIT_S,
-      query.to,
+      started?.from ?? visitStarts(query).from,
+      started?.to ?? visitStarts(query).to,
       ...matchParams,
       query.from,
       query.to,

@@ -451,8 +451,9 @@ describe('reference model', () => {
       const combos: Filter[][] = [
         [...filtersOn(site, 'source'), ...filtersOn(site, 'browser')],
         [...filtersOn(site, 'page'), ...filtersOn(site, 'event')],
-        // One filter: exact visitors per point.
+        // One filter: exact visitors per point (a visit dimension's is read from its rollups whole).
         filtersOn(site, 'page'),
+        filtersOn(site, 'source'),
       ];
       const unfilteredDaily = await stats<Answer[]>(
         `/api/stats/timeseries?${q(site, FIRST, LAST)}&interval=day`,
