@@ -191,15 +191,18 @@ export function runCountStep(
     }
     return statement;
   };
-  const upsertLabel = prepared(step.labelSql.upsert);
-  const findLabel = prepared(step.labelSql.find).pluck();
   const month = step.month;
+  let labelStatements: { upsert: Database.Statement; find: Database.Statement } | undefined;
   const labelId = (siteId: number, dim: number, text: string): number => {
     const key = `${siteId}\u0001${dim}\u0001${text}`;
     const known = cache.labels.get(key);
     if (known && known.month >= month) return known.id;
-    upsertLabel.run(siteId, dim, text, month);
-    const id = known ? known.id : (findLabel.get(siteId, dim, text) as number);
+    labelStatements ??= {
+      upsert: prepared(step.labelSql.upsert),
+      find: prepared(step.labelSql.find).pluck(),
+    };
+    labelStatements.upsert.run(siteId, dim, text, month);
+    const id = known ? known.id : (labelStatements.find.get(siteId, dim, text) as number);
     if (!known && cache.labels.size >= labelCacheMax) cache.labels.clear();
     cache.labels.set(key, { id, month });
     return id;

@@ -21,6 +21,7 @@
  * count, with `secure_delete`, and the maintenance job truncates this file's WAL (if any) with
  * the store's at salt rotation: a visitor hash here lives no longer than elsewhere.
  */
+import { rmSync } from 'node:fs';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
@@ -123,11 +124,28 @@ export class SqliteJournal implements Journal {
 
 /** A connection in rollback-journal mode, unsynced: see the module comment. */
 function openRollbackConnection(path: string): Database.Database {
-  const db = new Database(path);
+  let db = new Database(path);
+  if (!intact(db)) {
+    // Unsynced, the file can be left damaged by a crash of the machine (not of the process):
+    // what it held is lost, as `normal` allows, and Glimt starts with an empty journal rather
+    // than not at all. It is deleted, not kept aside: its entries carry visitor hashes.
+    db.close();
+    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    console.error(`glimt: the journal ${path} was damaged (a crash of the machine?) and was started over`);
+    db = new Database(path);
+  }
   // TRUNCATE: the rollback journal (old page images, hashes among them) is cut to nothing after each append.
   db.pragma('journal_mode = TRUNCATE');
   db.pragma('synchronous = OFF');
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   return db;
+}
+
+function intact(db: Database.Database): boolean {
+  try {
+    return db.pragma('quick_check', { simple: true }) === 'ok';
+  } catch {
+    return false; // "file is not a database", "database disk image is malformed"
+  }
 }

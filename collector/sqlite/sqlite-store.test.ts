@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,9 +7,10 @@ import { aggregateBatch } from '../core/aggregate/aggregate-batch.ts';
 import { VISIT_DIMENSIONS } from '../core/dimensions.ts';
 import type { CollectedEvent, VisitValues } from '../core/pipeline/collected-event.ts';
 import type { VisitGrainQuery, VisitGrainRow } from '../core/store.ts';
+import { countChunks, runCountStep } from './sqlite-count.ts';
 import { journalPathFor, SqliteJournal } from './sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
-import { visitGrainSql } from './visit-grain.ts';
+import { LABEL_SQL, visitGrainSql } from './visit-grain.ts';
 
 const visit = Object.fromEntries(VISIT_DIMENSIONS.map((d) => [d, '(none)'])) as VisitValues;
 const T = Date.UTC(2026, 10, 25, 12);
@@ -229,5 +230,44 @@ describe('SqliteStore.commitCounted (the count that yields)', () => {
     // On one thread, the count would have waited for the query to finish.
     expect(order).toEqual(['count', 'query']);
     expect(store.journalMark()).toBe(through);
+  });
+});
+
+describe('the journal after a crash of the machine', () => {
+  it('starts over when its file is damaged, instead of refusing to start', async () => {
+    await journal.append([pageview('a')]);
+    journal.close();
+    // What an unsynced file can look like after a power loss: its pages half written.
+    const file = journalPathFor(path);
+    const bytes = readFileSync(file);
+    bytes.fill(0x5a, 100, 4096 + 512);
+    writeFileSync(file, bytes);
+    journal = new SqliteJournal(store, file);
+    expect(await journal.pending()).toEqual([]);
+    const id = await journal.append([pageview('b')]);
+    expect((await journal.pending()).map((p) => p.id)).toEqual([id]);
+  });
+});
+
+describe('runCountStep', () => {
+  it('runs from its source text alone, as the side thread evaluates it', async () => {
+    // The thread gets `runCountStep.toString()`: it must refer to nothing outside itself.
+    const evaluate = new Function('__name', `return (${runCountStep.toString()});`);
+    const standalone = evaluate((f: unknown) => f) as typeof runCountStep;
+    const cache = { statements: new Map(), labels: new Map() };
+    const events = [pageview('a'), pageview('b')];
+    const through = await journal.append(events);
+    standalone(store.db, { begin: true }, cache, 10);
+    for (const rows of countChunks(aggregateBatch(events, new Map()), T, through, 1)) {
+      standalone(
+        store.db,
+        { rows, month: 0, labelSql: { upsert: LABEL_SQL.upsert, find: LABEL_SQL.find } },
+        cache,
+        10,
+      );
+    }
+    standalone(store.db, { commit: true }, cache, 10);
+    expect(store.journalMark()).toBe(through);
+    expect(store.db.prepare('SELECT count(*) FROM visit').pluck().get()).toBe(2);
   });
 });

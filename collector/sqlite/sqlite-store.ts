@@ -87,21 +87,28 @@ export function openSqliteStore(
     ((error: Error) => console.error(`glimt: a SQLite side thread stopped: ${error.message}`));
   // Two side threads: one writes counts and checkpoints the WAL, one answers stats queries, so
   // that a query of seconds (a year, filtered) holds up no count, and no count holds it up.
-  const writer = new SqliteThread({
-    path,
-    // The count's connection: the same settings, and a page cache that holds a count's pages.
-    pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -1024'],
-    checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
-    onError,
-  });
+  const startWriter = () =>
+    new SqliteThread({
+      path,
+      // The count's connection: the same settings, and a page cache that holds a count's pages.
+      pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -1024'],
+      checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
+      onError,
+    });
+  let writer = startWriter();
   // Started at the first query: a collector nobody reads from needs no second thread.
   let reader: SqliteThread | undefined;
   return new SqliteStore(db, {
     all: (sql, params, slow) => {
-      reader ??= new SqliteThread({ path, pragmas: [], checkpoint: [], onError });
+      if (!reader || reader.exited) reader = new SqliteThread({ path, pragmas: [], checkpoint: [], onError });
       return reader.all(sql, params, slow);
     },
-    step: (step) => writer.step(step),
+    step: (step) => {
+      // A thread that died (its error is logged) is replaced at the next count: counting goes
+      // on, and the journal, which kept every event, is replayed from the mark.
+      if (writer.exited && 'begin' in step) writer = startWriter();
+      return writer.step(step);
+    },
     clearLabels: () => writer.clearLabels(),
     close: async () => {
       await Promise.all([writer.close(), reader?.close()]);

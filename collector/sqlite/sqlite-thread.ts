@@ -37,21 +37,28 @@ try {
   // elsewhere the thread runs at the process's priority
 }
 const runCountStep = ${runCountStep.toString()};
-const writers = new Map();
+let counter;
+const checkpointers = new Map();
 let reader;
 const statements = new Map();
 const countCache = { statements: new Map(), labels: new Map() };
 let round = 0;
-const writer = (path) => {
-  let db = writers.get(path);
+const countConnection = () => {
+  if (!counter) {
+    counter = new Database(workerData.writer.path, { fileMustExist: true });
+    for (const pragma of workerData.writer.pragmas) counter.pragma(pragma);
+  }
+  return counter;
+};
+// Checkpoints use connections of their own that give up after 100 ms: a RESTART takes the
+// write lock while it waits for readers (another process's, say), and the store's own writes
+// on the event loop must not wait for it longer than that.
+const checkpointer = (path) => {
+  let db = checkpointers.get(path);
   if (!db) {
     db = new Database(path, { fileMustExist: true });
-    if (path === workerData.writer.path) {
-      for (const pragma of workerData.writer.pragmas) db.pragma(pragma);
-    } else {
-      db.pragma('busy_timeout = 100');
-    }
-    writers.set(path, db);
+    db.pragma('busy_timeout = 100');
+    checkpointers.set(path, db);
   }
   return db;
 };
@@ -60,10 +67,12 @@ const checkpoint = () => {
   // writer finds it wholly checkpointed, which a file written hundreds of times a second never
   // is at the right moment; RESTART waits (here, on this thread) for a gap between writes,
   // checkpoints, and holds writers for that moment so that the next one starts the log over.
+  // Not while this thread's count holds the write lock: it would only wait for itself.
+  if (counter?.inTransaction) return;
   const mode = ++round % workerData.restartEvery === 0 ? 'RESTART' : 'PASSIVE';
   for (const path of workerData.checkpoint) {
     try {
-      writer(path).pragma('wal_checkpoint(' + mode + ')');
+      checkpointer(path).pragma('wal_checkpoint(' + mode + ')');
     } catch {
       // not there yet, busy or locked: the next round takes it
     }
@@ -81,7 +90,8 @@ parentPort.on('message', (message) => {
   if (message.close) {
     clearInterval(timer);
     reader?.close();
-    for (const db of writers.values()) db.close();
+    counter?.close();
+    for (const db of checkpointers.values()) db.close();
     parentPort.postMessage({ closed: true });
     return;
   }
@@ -91,12 +101,18 @@ parentPort.on('message', (message) => {
   }
   if (message.step) {
     const run = () => {
-      runCountStep(writer(workerData.writer.path), message.step, countCache, workerData.labelCacheMax);
+      runCountStep(countConnection(), message.step, countCache, workerData.labelCacheMax);
       return [];
     };
-    // Only a commit is answered; a failure before it is kept for the commit to report.
-    if (message.id === undefined) run();
-    else answer(message.id, run);
+    // A commit or a rollback is answered; a failure before it is kept for the commit to report.
+    if (message.id !== undefined) answer(message.id, run);
+    else {
+      try {
+        run();
+      } catch (error) {
+        countCache.failed ??= String(error && error.message ? error.message : error);
+      }
+    }
     return;
   }
   answer(message.id, () => {
@@ -229,8 +245,13 @@ export class SqliteThread {
 
   /** A step of a count on the thread's writing connection (`sqlite-count.ts`); a commit resolves once committed. */
   async step(step: CountStep): Promise<void> {
-    if ('commit' in step) await this.#call({ step });
+    if ('commit' in step || 'rollback' in step) await this.#call({ step });
     else if (!this.#exited) this.#worker.postMessage({ step });
+  }
+
+  /** Whether the thread has stopped (an uncaught error, or `close`). */
+  get exited(): boolean {
+    return this.#exited;
   }
 
   /** Labels were deleted elsewhere (retention, a removed site): the count's cached ids may be gone. */

@@ -149,6 +149,10 @@ describe('dashboard login', () => {
     const other = await call('GET', stats('example.com'), { cookie });
     expect(other.status).toBe(403);
     expect(errorOf(other)).toMatch(/share login does not grant access to example\.com/);
+    // An unregistered domain gets the same answer: a share reader cannot probe which sites exist.
+    const unknown = await call('GET', stats('not-here.example'), { cookie });
+    expect(unknown.status).toBe(403);
+    expect(errorOf(unknown)).toMatch(/share login does not grant access to not-here\.example/);
     expect(await call('GET', '/api/sites', { cookie })).toMatchObject({
       status: 200,
       body: [{ domain: 'shop.example.org', timezone: 'UTC' }],
@@ -262,6 +266,9 @@ describe('/api/sites', () => {
       url: 'https://new.example.net/',
     });
     expect(event.status).toBe(202);
+    // The same new domain twice at once: one 201, one 409 that names it, never a 500.
+    const twice = await Promise.all([post({ domain: 'twice.example' }), post({ domain: 'twice.example' })]);
+    expect(twice.map((answer) => answer.status).sort()).toEqual([201, 409]);
   });
 
   it('lists every site for the admin, by domain', async () => {

@@ -49,9 +49,13 @@ export function siteRoutes(deps: AppDeps): Hono {
       retentionMonths: fields.retention_months as number | undefined,
     });
     if ('field' in checked) throw new Refusal(`"${FIELD_NAMES[checked.field]}": ${checked.message}`);
-    if ((await deps.store.listSites()).some((site) => site.domain === checked.domain))
-      throw new Refusal(`"domain": ${checked.domain} is already registered`, 409);
-    const site = await deps.store.addSite(checked.domain, checked.options);
+    const taken = () => new Refusal(`"domain": ${checked.domain} is already registered`, 409);
+    if ((await deps.store.listSites()).some((site) => site.domain === checked.domain)) throw taken();
+    // Two requests for one domain at once: the second meets the first's row at insert.
+    const site = await deps.store.addSite(checked.domain, checked.options).catch(async (error: unknown) => {
+      if ((await deps.store.listSites()).some((s) => s.domain === checked.domain)) throw taken();
+      throw error;
+    });
     // Events for the new site are accepted at once, not after the registry's next reload.
     await deps.sites.reload();
     return c.json(info(site), 201);

@@ -99,13 +99,14 @@ async function authorisedSite(c: Context, deps: AppDeps): Promise<Site> {
   const domain = c.req.query('site');
   if (!domain) throw new Refusal('"site" is required');
   const site = await deps.sites.find(domain.toLowerCase());
-  if (!site) throw new Refusal(`"site": ${JSON.stringify(domain)} is not a registered site`, 404);
-  if (reader.kind === 'share' && reader.siteId !== site.id) {
+  // A share reader learns nothing of other sites, not even whether one is registered.
+  if (reader.kind === 'share' && reader.siteId !== site?.id) {
     throw new Refusal(
-      `this share ${via === 'cookie' ? 'login' : 'token'} does not grant access to ${site.domain}`,
+      `this share ${via === 'cookie' ? 'login' : 'token'} does not grant access to ${domain}`,
       403,
     );
   }
+  if (!site) throw new Refusal(`"site": ${JSON.stringify(domain)} is not a registered site`, 404);
   // Only an authorised read makes the collector write what it has acknowledged so far.
   await deps.settle?.();
   return site;
