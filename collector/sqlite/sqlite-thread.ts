@@ -205,31 +205,32 @@ export class SqliteThread {
   }
 
   /**
-   * The rows of a read-only statement, run on the thread. One runs at a time, quick ones
-   * first: a dashboard asks for its top numbers (rollups, milliseconds) together with filtered
-   * breakdowns (the visit grain, seconds over a year), and the numbers should not wait.
+   * The rows of a read-only statement, run on the thread. Quick ones (the rollups, milliseconds)
+   * are sent at once; slow ones (the visit grain, up to seconds) one at a time, so that a quick
+   * one waits for one slow part at most: a dashboard asks for its top numbers together with
+   * filtered breakdowns, and the numbers should not wait for all of those.
    */
   all<T>(sql: string, params: readonly unknown[], slow = false): Promise<T[]> {
+    if (!slow) return this.#call({ sql, params }) as Promise<T[]>;
     return new Promise<unknown[]>((resolve, reject) => {
-      (slow ? this.#slowQueries : this.#quickQueries).push({ message: { sql, params }, resolve, reject });
-      this.#nextQuery();
+      this.#slowQueries.push({ message: { sql, params }, resolve, reject });
+      this.#nextSlow();
     }) as Promise<T[]>;
   }
 
-  readonly #quickQueries: Query[] = [];
   readonly #slowQueries: Query[] = [];
-  #querying = false;
+  #slowRunning = false;
 
-  #nextQuery(): void {
-    if (this.#querying) return;
-    const query = this.#quickQueries.shift() ?? this.#slowQueries.shift();
+  #nextSlow(): void {
+    if (this.#slowRunning) return;
+    const query = this.#slowQueries.shift();
     if (!query) return;
-    this.#querying = true;
+    this.#slowRunning = true;
     this.#call(query.message)
       .then(query.resolve, query.reject)
       .finally(() => {
-        this.#querying = false;
-        this.#nextQuery();
+        this.#slowRunning = false;
+        this.#nextSlow();
       });
   }
 

@@ -9,7 +9,7 @@
  */
 
 import { emptyCounters } from '../aggregate/cells.ts';
-import { type Counter, type Counters, DIMENSION_CODES, type Dimension } from '../dimensions.ts';
+import { COUNTERS, type Counter, type Counters, DIMENSION_CODES, type Dimension } from '../dimensions.ts';
 import type { RollupQuery, Site, Store } from '../store.ts';
 import { splitByMonths } from '../time/month.ts';
 import { dayStart, formatBucket, formatDay, localTime } from '../time/zone.ts';
@@ -46,7 +46,7 @@ export async function countersByValue(
     // year's breakdown: 12 rows per value, not 365); the days around them from the day grain.
     // Every counter adds up across the two, visitors included (distinct (day, hash) pairs).
     const folded = (await store.foldedMonths?.(site.id)) ?? new Map<number, number>();
-    const { months, days } = splitByMonths(range.fromDay, range.toDay, folded);
+    const { months, days, minus } = splitByMonths(range.fromDay, range.toDay, folded);
     const groupBy = perValue ? 'value' : 'all';
     const parts: RollupQuery[] = days.map(([from, to]) => ({ ...base, grain: 'day', from, to, groupBy }));
     if (months.length > 0) {
@@ -63,6 +63,13 @@ export async function countersByValue(
         const counters = out.get(row.value);
         if (counters) addInto(counters, row);
         else out.set(row.value, row);
+      }
+    }
+    // The days of a month row that lie outside the range.
+    for (const [from, to] of minus) {
+      for (const row of await store.rollup({ ...base, grain: 'day', from, to, groupBy })) {
+        const counters = out.get(row.value);
+        if (counters) for (const counter of COUNTERS) counters[counter] -= row[counter];
       }
     }
     return dropEmpty(out);

@@ -35,8 +35,28 @@ describe('months', () => {
     expect(splitByMonths(d('2026-11-01'), d('2026-11-25'), folded)).toEqual({
       months: [nov],
       days: [[d('2026-11-25'), d('2026-11-25')]],
+      minus: [],
     });
-    // A range that ends before the folded day cannot use the month row.
-    expect(splitByMonths(d('2026-11-01'), d('2026-11-20'), folded).months).toEqual([]);
+    // A range that ends a few days before the folded day: the month row minus those days.
+    expect(splitByMonths(d('2026-11-01'), d('2026-11-20'), folded)).toEqual({
+      months: [nov],
+      days: [],
+      minus: [[d('2026-11-21'), d('2026-11-24')]],
+    });
+    // Or starts a few days into it, too.
+    expect(splitByMonths(d('2026-11-03'), d('2026-11-23'), folded)).toEqual({
+      months: [nov],
+      days: [],
+      minus: [
+        [d('2026-11-01'), d('2026-11-02')],
+        [d('2026-11-24'), d('2026-11-24')],
+      ],
+    });
+    // Few days of it: read as days.
+    expect(splitByMonths(d('2026-11-10'), d('2026-11-14'), folded)).toEqual({
+      months: [],
+      days: [[d('2026-11-10'), d('2026-11-14')]],
+      minus: [],
+    });
   });
 });

@@ -22,35 +22,47 @@ export function firstWholeMonth(day: number): number {
 }
 
 /**
- * Splits whole days [from, to] into month rows and runs of days. A month is read from its
- * month row when the range covers it from its first day through the day it is folded to
- * (`folded`: month → last day folded); the range's other days come from day rows.
+ * Splits whole days [from, to] into month rows and runs of days, whichever reads fewer rows.
+ * A folded month row (`folded`: month → last day folded) holds its month's days up to that
+ * day. Every counter adds up over days, visitors too (distinct (day, hash) pairs), so a range
+ * that covers part of a folded month reads its month row, plus the days after the folded day,
+ * minus (`minus`) the month's days outside the range: the last 12 months ending the day before
+ * yesterday read one row per month, not 25 days of rows. Day rows serve the rest.
  */
 export function splitByMonths(
   from: number,
   to: number,
   folded: ReadonlyMap<number, number>,
-): { months: number[]; days: [number, number][] } {
+): { months: number[]; days: [number, number][]; minus: [number, number][] } {
   const months: number[] = [];
   const days: [number, number][] = [];
-  const addDays = (first: number, last: number) => {
+  const minus: [number, number][] = [];
+  const addRun = (runs: [number, number][], first: number, last: number) => {
     if (last < first) return;
-    const previous = days[days.length - 1];
+    const previous = runs[runs.length - 1];
     if (previous && previous[1] === first - 1) previous[1] = last;
-    else days.push([first, last]);
+    else runs.push([first, last]);
   };
   let day = from;
   while (day <= to) {
     const month = monthOfDay(day);
+    const first = firstDayOfMonth(month);
     const last = Math.min(lastDayOfMonth(month), to);
     const through = folded.get(month);
-    if (day === firstDayOfMonth(month) && through !== undefined && through <= last) {
+    const direct = last - day + 1;
+    const viaMonth =
+      through === undefined || through < first
+        ? Number.POSITIVE_INFINITY
+        : 1 + Math.max(0, last - through) + (day - first) + Math.max(0, through - last);
+    if (viaMonth < direct) {
       months.push(month);
-      addDays(through + 1, last);
+      addRun(days, (through as number) + 1, last);
+      addRun(minus, first, day - 1);
+      addRun(minus, last + 1, through as number);
     } else {
-      addDays(day, last);
+      addRun(days, day, last);
     }
     day = last + 1;
   }
-  return { months, days };
+  return { months, days, minus };
 }
