@@ -193,7 +193,11 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
 
   it('no response from /api/event sets a cookie', async () => {
     expect(eventResponses.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 202, 400, 400, 403, 403]);
-    for (const response of eventResponses) expect(response.headers['set-cookie']).toBeUndefined();
+    for (const response of eventResponses) {
+      expect(response.headers['set-cookie']).toBeUndefined();
+      // Any site may post, without credentials: every answer, 202 or 4xx, says so.
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+    }
     // The CORS preflight neither.
     const preflight = await fetch(`${server.url}/api/event`, {
       method: 'OPTIONS',
@@ -201,6 +205,10 @@ describe('privacy: no full IP, no query secrets, no cookies', () => {
     });
     expect(preflight.headers.get('set-cookie')).toBeNull();
     expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
   });
 
   it('the dashboard, its assets and /t.js set no cookie; only a login does, and it stores no token', async () => {
