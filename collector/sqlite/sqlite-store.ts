@@ -90,8 +90,9 @@ export function openSqliteStore(
   const startWriter = () =>
     new SqliteThread({
       path,
-      // The count's connection: the same settings, and a page cache that holds a count's pages.
-      pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -1024'],
+      // The count's connection: the same settings; a small page cache (what a count dirties
+      // beyond it goes to the WAL as it is written, on this thread).
+      pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -512'],
       checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
       onError,
     });
