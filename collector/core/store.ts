@@ -114,6 +114,12 @@ export interface Store {
   addToken(hash: string, record: TokenRecord): Promise<void>;
   findToken(hash: string): Promise<TokenRecord | undefined>;
   hasAdminToken(): Promise<boolean>;
+  /**
+   * Deletes every admin token but `keep` and, when one went, every admin login: a changed
+   * `GLIMT_ADMIN_TOKEN` leaves the old token, and the logins made with it, worthless.
+   * Answers how many tokens went.
+   */
+  revokeOtherAdminTokens(keep: string): Promise<number>;
 
   /** Dashboard sessions, by the SHA-256 hash of their cookie. Adding one purges the expired. */
   addSession(hash: string, record: SessionRecord, now: number): Promise<void>;

@@ -113,6 +113,12 @@ export class D1Store implements Store {
     return (await this.db.prepare(SQL.hasAdminToken).first()) !== null;
   }
 
+  async revokeOtherAdminTokens(keep: string): Promise<number> {
+    const revoked = (await this.db.prepare(SESSION_SQL.revokeAdminTokens).bind(keep).run()).meta.changes ?? 0;
+    if (revoked > 0) await this.db.prepare(SESSION_SQL.deleteAdminSessions).run();
+    return revoked;
+  }
+
   async addSession(hash: string, record: SessionRecord, now: number): Promise<void> {
     await this.db.batch([
       this.db.prepare(SESSION_SQL.purgeExpired).bind(now),

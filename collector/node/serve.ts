@@ -72,6 +72,8 @@ async function ensureAdminToken(store: Store, configured: string | undefined, lo
   if (configured) {
     const hash = await sha256Hex(configured);
     if (!(await store.findToken(hash))) await store.addToken(hash, { kind: 'admin', siteId: null });
+    if ((await store.revokeOtherAdminTokens(hash)) > 0)
+      log('GLIMT_ADMIN_TOKEN is new: the previous admin token and its dashboard logins no longer work');
     return;
   }
   if (await store.hasAdminToken()) return;

@@ -9,6 +9,8 @@ export const SESSION_SQL = {
   add: 'INSERT INTO session (hash, kind, site_id, expires_at) VALUES (?, ?, ?, ?)',
   find: 'SELECT kind, site_id, expires_at FROM session WHERE hash = ? AND expires_at > ?',
   delete: 'DELETE FROM session WHERE hash = ?',
+  revokeAdminTokens: "DELETE FROM token WHERE kind = 'admin' AND hash != ?",
+  deleteAdminSessions: "DELETE FROM session WHERE kind = 'admin'",
 } as const;
 
 export interface SessionRow {

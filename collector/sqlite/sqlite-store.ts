@@ -256,6 +256,15 @@ export class SqliteStore implements Store {
     return row && { kind: row.kind, siteId: row.site_id };
   }
 
+  async revokeOtherAdminTokens(keep: string): Promise<number> {
+    await this.#idle();
+    return this.db.transaction(() => {
+      const revoked = this.db.prepare(SESSION_SQL.revokeAdminTokens).run(keep).changes;
+      if (revoked > 0) this.db.prepare(SESSION_SQL.deleteAdminSessions).run();
+      return revoked;
+    })();
+  }
+
   async hasAdminToken(): Promise<boolean> {
     return this.db.prepare("SELECT 1 FROM token WHERE kind = 'admin' LIMIT 1").get() !== undefined;
   }

@@ -40,6 +40,8 @@ export async function ensureAdminToken(
     } catch (error) {
       if (!(await store.findToken(hash))) throw error;
     }
+    if ((await store.revokeOtherAdminTokens(hash)) > 0)
+      log('GLIMT_ADMIN_TOKEN is new: the previous admin token and its dashboard logins no longer work');
     return;
   }
   if (await store.hasAdminToken()) return;

@@ -128,6 +128,26 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.findToken('other-hash')).toBeUndefined();
         await expect(store.addToken('admin-hash', { kind: 'admin', siteId: null })).rejects.toThrow();
       });
+
+      it('revokes every admin token but the one kept, and the admin logins with them', async () => {
+        const site = await store.addSite('a.example', {});
+        const now = T0 * 1000;
+        await store.addToken('old-admin', { kind: 'admin', siteId: null });
+        await store.addToken('new-admin', { kind: 'admin', siteId: null });
+        await store.addToken('share', { kind: 'share', siteId: site.id });
+        await store.addSession('admin-login', { kind: 'admin', siteId: null, expiresAt: now + 1000 }, now);
+        await store.addSession('share-login', { kind: 'share', siteId: site.id, expiresAt: now + 1000 }, now);
+        expect(await store.revokeOtherAdminTokens('new-admin')).toBe(1);
+        expect(await store.findToken('old-admin')).toBeUndefined();
+        expect(await store.findToken('new-admin')).toEqual({ kind: 'admin', siteId: null });
+        expect(await store.findToken('share')).toEqual({ kind: 'share', siteId: site.id });
+        expect(await store.findSession('admin-login', now)).toBeUndefined();
+        expect(await store.findSession('share-login', now)).toBeDefined();
+        // Unchanged: nothing revoked, and a login made since stays.
+        await store.addSession('admin-login-2', { kind: 'admin', siteId: null, expiresAt: now + 1000 }, now);
+        expect(await store.revokeOtherAdminTokens('new-admin')).toBe(0);
+        expect(await store.findSession('admin-login-2', now)).toBeDefined();
+      });
     });
 
     describe('dashboard sessions', () => {

@@ -281,3 +281,22 @@ describe('/api/sites', () => {
     expect((await call('GET', '/api/sites')).status).toBe(401);
   });
 });
+
+describe('a new GLIMT_ADMIN_TOKEN', () => {
+  it('leaves the previous admin token, and the logins made with it, worthless', async () => {
+    const oldLogin = await login(ADMIN_TOKEN);
+    const shareLogin = await login(SHARE_TOKEN);
+    expect(await server.stop()).toBe(0);
+    const NEW_TOKEN = 'test-admin-token-rotated-0123456789';
+    server = await startServer({
+      sites: ['example.com', 'shop.example.org'],
+      dir: server.dir,
+      env: { GLIMT_ADMIN_TOKEN: NEW_TOKEN },
+    });
+    expect(server.output()).toMatch(/previous admin token and its dashboard logins no longer work/);
+    expect((await call('POST', '/api/session', { body: { token: ADMIN_TOKEN } })).status).toBe(401);
+    expect((await call('GET', '/api/sites', { cookie: oldLogin })).status).toBe(401);
+    expect((await call('GET', '/api/sites', { cookie: shareLogin })).status).toBe(200);
+    expect((await call('GET', '/api/sites', { cookie: await login(NEW_TOKEN) })).status).toBe(200);
+  });
+});
