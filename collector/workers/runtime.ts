@@ -10,6 +10,7 @@ import { createHmac } from 'node:crypto';
 import type { Hono } from 'hono';
 import { createApp } from '../core/app.ts';
 import { type Config, loadConfig } from '../core/config.ts';
+import { ensureAdminToken, ensureSites } from '../core/first-use.ts';
 import { noCountry } from '../core/pipeline/lookup-country.ts';
 import { Salts } from '../core/pipeline/salts.ts';
 import type { Clock, KeyedHash } from '../core/ports.ts';
@@ -18,7 +19,6 @@ import { D1Store } from '../d1/d1-store.ts';
 import { cfCountry } from './cf-country.ts';
 import { loadDashboard } from './dashboard-assets.ts';
 import type { Env } from './env.ts';
-import { ensureAdminToken, ensureSites } from './first-use.ts';
 import { queueSink } from './queue-sink.ts';
 import { loadTrackerScript } from './tracker-script.ts';
 

@@ -1,12 +1,13 @@
 /**
- * @module What Node's `serve.ts` does at start, done on Workers at an isolate's first use:
- * add the `GLIMT_SITES` domains and store the admin token's hash.
+ * @module What every runtime does before it serves: add the `GLIMT_SITES` domains and store
+ * the admin token's hash. Node does it at start (`node/serve.ts`); Workers at an isolate's
+ * first use (`workers/runtime.ts`).
  *
- * Several isolates may start at once, so each write tolerates a concurrent twin: a unique
- * key that fails because another isolate just wrote the same row is success.
+ * Several isolates (or a CLI beside a server) may start at once, so each write tolerates a
+ * concurrent twin: a unique key that fails because another just wrote the same row is success.
  */
-import { newToken, sha256Hex } from '../core/auth.ts';
-import type { Store } from '../core/store.ts';
+import { newToken, sha256Hex } from './auth.ts';
+import type { Store } from './store.ts';
 
 export async function ensureSites(store: Store, domains: readonly string[], log: (line: string) => void) {
   const known = new Set((await store.listSites()).map((site) => site.domain));
@@ -24,8 +25,9 @@ export async function ensureSites(store: Store, domains: readonly string[], log:
 
 /**
  * The admin token is stored only as a hash. Without `GLIMT_ADMIN_TOKEN` (a secret on
- * Workers), one is generated and printed once to the Worker's log, as on Node; prefer
+ * Workers), one is generated and printed once to the log; on Workers prefer
  * `wrangler secret put GLIMT_ADMIN_TOKEN`, since isolates starting together may each make one.
+ * A configured token that is new revokes the previous ones and their dashboard logins.
  */
 export async function ensureAdminToken(
   store: Store,
