@@ -271,3 +271,36 @@ describe('runCountStep', () => {
     expect(store.db.prepare('SELECT count(*) FROM visit').pluck().get()).toBe(2);
   });
 });
+
+describe('labels when another process removes a site', () => {
+  it('forgets the cached label ids of a site id that another process freed and reused', async () => {
+    const counted = async (visitor: string, source: string) => {
+      const event = { ...pageview(visitor), visit: { ...visit, source } };
+      const through = await journal.append([event]);
+      await journal.commitThrough(aggregateBatch([event], new Map()), T, through);
+    };
+    const [site] = await store.listSites(); // what the server's registry sees
+    await counted('a', 'Google'); // caches the label id of (site 1, source, Google)
+    // The CLI, in another process: remove the site, add another, which takes id 1 again.
+    const cli = new Database(path);
+    cli.pragma('foreign_keys = ON');
+    for (const table of ['rollup_hour', 'rollup_day', 'visitor', 'salt', 'visit', 'visit_page', 'label']) {
+      cli.prepare(`DELETE FROM ${table} WHERE site_id = 1`).run();
+    }
+    cli.prepare('DELETE FROM site WHERE id = 1').run();
+    cli.prepare("INSERT INTO site (id, domain, created_at) VALUES (1, 'other.example', 0)").run();
+    cli.close();
+    expect((await store.listSites()).map((s) => [s.id, s.domain])).toEqual([[site?.id, 'other.example']]);
+    await counted('b', 'Google');
+    const rows = await store.visitGrain({
+      siteId: 1,
+      from: T / 1000,
+      to: T / 1000,
+      filters: new Map([['source', ['Google']]]),
+      measure: 'visits',
+      period: 'all',
+    });
+    // With the old id, the visit would name a label that is gone, and no filter would find it.
+    expect(rows.map((row) => row.visits)).toEqual([1]);
+  });
+});

@@ -179,8 +179,22 @@ export class SqliteStore implements Store {
   }
 
   async listSites(): Promise<Site[]> {
-    return (this.db.prepare('SELECT * FROM site ORDER BY domain').all() as SiteRow[]).map(toSite);
+    const sites = (this.db.prepare('SELECT * FROM site ORDER BY domain').all() as SiteRow[]).map(toSite);
+    // Another process (the CLI) may have removed a site, and another may since have taken its
+    // id: cached label ids of that id would then name labels that are gone.
+    const known = new Map(sites.map((site) => [site.id, site.domain]));
+    for (const [id, domain] of this.#siteDomains) {
+      if (known.get(id) !== domain) {
+        this.#worker.clearLabels();
+        break;
+      }
+    }
+    this.#siteDomains = known;
+    return sites;
   }
+
+  /** The sites as `listSites` last saw them: id → domain. */
+  #siteDomains = new Map<number, string>();
 
   async addSite(domain: string, options: SiteOptions): Promise<Site> {
     await this.#idle();
