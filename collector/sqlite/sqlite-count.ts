@@ -71,14 +71,18 @@ export const COUNT_SQL = {
 };
 
 /**
- * A batch's writes, as data, in chunks: a chunk ends once building it has taken `sliceMs`.
+ * A batch's writes, as data, in chunks. A chunk ends `slice.ms` after the previous one was
+ * handed over, the caller's turn of the event loop included: when requests are waiting, a
+ * chunk is small and they are answered first. With `slice.catchUp`, the time counts from
+ * when building resumes, so that a count falling behind gets its share. The caller may
+ * change both between chunks.
  * With `through`, the journal mark moves in the same transaction.
  */
 export function* countChunks(
   batch: BatchResult,
   now: number,
   through: number | undefined,
-  sliceMs: number,
+  slice: { ms: number; catchUp: boolean },
 ): Generator<CountGroup[]> {
   let groups: CountGroup[] = [];
   let sliceStart = performance.now();
@@ -91,12 +95,15 @@ export function* countChunks(
     return fresh;
   };
   /** Whether the chunk is due: the clock is read every 16 rows (a visitor state is slow to build: JSON). */
-  const due = () => (++rows & 15) === 0 && performance.now() - sliceStart > sliceMs;
+  const due = () => (++rows & 15) === 0 && performance.now() - sliceStart > slice.ms;
   const take = () => {
     const chunk = groups;
     groups = [];
     sliceStart = performance.now();
     return chunk;
+  };
+  const resume = () => {
+    if (slice.catchUp) sliceStart = performance.now();
   };
 
   if (through !== undefined) group(COUNT_SQL.mark, 1).values.push(through);
@@ -115,7 +122,10 @@ export function* countChunks(
       c.duration_ms,
       c.engaged_ms,
     );
-    if (due()) yield take();
+    if (due()) {
+      yield take();
+      resume();
+    }
   }
   for (const drop of batch.deltas.drops()) {
     group(COUNT_SQL.drop, 4).values.push(drop.siteId, drop.bucket, drop.reason, drop.events);
@@ -129,12 +139,18 @@ export function* countChunks(
     for (const row of source) {
       const values = group(sql, labels.length, labels).values;
       for (const value of row) values.push(value);
-      if (due()) yield take();
+      if (due()) {
+        yield take();
+        resume();
+      }
     }
   }
   for (const [hash, state] of batch.touched) {
     group(COUNT_SQL.visitor, 5).values.push(hash, state.siteId, state.day, now, serializeState(state));
-    if (due()) yield take();
+    if (due()) {
+      yield take();
+      resume();
+    }
   }
   if (groups.length > 0) yield take();
 }

@@ -258,7 +258,10 @@ describe('runCountStep', () => {
     const events = [pageview('a'), pageview('b')];
     const through = await journal.append(events);
     standalone(store.db, { begin: true }, cache, 10);
-    for (const rows of countChunks(aggregateBatch(events, new Map()), T, through, 1)) {
+    for (const rows of countChunks(aggregateBatch(events, new Map()), T, through, {
+      ms: 1,
+      catchUp: false,
+    })) {
       standalone(
         store.db,
         { rows, month: 0, labelSql: { upsert: LABEL_SQL.upsert, find: LABEL_SQL.find } },

@@ -55,8 +55,16 @@ const GRAIN_SUMS = [
   'basis',
 ] as const;
 
-/** Building a count's rows yields to the event loop after about this long (ms). */
+/**
+ * Building a count's rows yields to the event loop about this long (ms) after it last did,
+ * that turn of the event loop included: requests waiting come first (sqlite-count.ts). A
+ * count that runs past `LONG_COUNT_MS` is falling behind (under overload, a few rows per
+ * turn counted ~5k events/s while ~11k were acknowledged): it then builds for slices of its
+ * own, growing with its age up to `MAX_SLICE_MS`.
+ */
 const SLICE_MS = 1;
+const LONG_COUNT_MS = 1000;
+const MAX_SLICE_MS = 8;
 
 export type SyncMode = 'normal' | 'full';
 
@@ -347,9 +355,15 @@ export class SqliteStore implements Store {
     const labelSql = { upsert: LABEL_SQL.upsert, find: LABEL_SQL.find };
     void worker.step({ begin: true });
     try {
-      for (const rows of countChunks(batch, now, through, SLICE_MS)) {
+      const slice = { ms: SLICE_MS, catchUp: false };
+      const started = performance.now();
+      for (const rows of countChunks(batch, now, through, slice)) {
         void worker.step({ rows, month, labelSql });
         await yieldToIo();
+        // A count that has run for a while is falling behind: slices of its own, growing.
+        const age = performance.now() - started;
+        slice.catchUp = age > LONG_COUNT_MS;
+        slice.ms = Math.min(MAX_SLICE_MS, SLICE_MS * Math.max(1, age / LONG_COUNT_MS));
       }
     } catch (error) {
       void worker.step({ rollback: true });

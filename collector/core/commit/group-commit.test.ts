@@ -145,6 +145,42 @@ describe('GroupCommitter', () => {
     expect(sum('visits')).toBe(1);
   });
 
+  it('refuses events while counting has fallen behind, instead of growing memory, and loses none it took', async () => {
+    const committer = new GroupCommitter(store, journal, () => T, {
+      countEveryMs: 60_000,
+      countAtEvents: 1_000,
+    });
+    // The real count, held back until the test lets it go: a count that cannot keep up.
+    let letGo = () => {};
+    const gate = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    const commitThrough = journal.commitThrough.bind(journal);
+    journal.commitThrough = async (...args) => {
+      await gate;
+      return commitThrough(...args);
+    };
+    try {
+      await Promise.all(Array.from({ length: 1_000 }, (_, i) => committer.submit(pageview(`v${i}`))));
+      const answers = Array.from({ length: 1_500 }, (_, i) => committer.submit(pageview(`w${i}`)));
+      const taken = answers.filter((answer) => answer !== 'overloaded');
+      await Promise.all(taken);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // acknowledged, then sessionised
+      // The next count is full while the first waits: what comes now is refused, not held in memory.
+      expect(committer.submit(pageview('x'))).toBe('overloaded');
+      letGo();
+      await committer.settle();
+      expect(sum('pageviews')).toBe(1_000 + taken.length);
+      const late = committer.submit(pageview('late'));
+      expect(late).not.toBe('overloaded'); // caught up: taken again
+      await late;
+      await committer.drain();
+    } finally {
+      letGo();
+      journal.commitThrough = commitThrough;
+    }
+  });
+
   it('acknowledges events while a large count is being written, and counts each once', async () => {
     const committer = new GroupCommitter(store, journal, () => T, { countEveryMs: 60_000 });
     const visitors = 20_000;

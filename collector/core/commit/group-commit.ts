@@ -105,9 +105,15 @@ export class GroupCommitter {
     return this.#queue.length;
   }
 
-  /** Resolves once durable (journaled); `'overloaded'` (synchronously) when the queue is full. */
+  /**
+   * Resolves once durable (journaled); `'overloaded'` (synchronously) when the queue is full,
+   * or when counting has fallen behind: a count is being written and the next one is already
+   * `countAtEvents` large. Acknowledging faster than the rollups can be written would only
+   * grow memory without bound (at saturation, ~6 MB/s of heap).
+   */
   submit(event: Committable): Promise<void> | 'overloaded' {
     if (this.#queue.length >= this.#options.maxQueue) return 'overloaded';
+    if (this.#committing && this.#open.events >= this.#options.countAtEvents) return 'overloaded';
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
       this.#schedule();
