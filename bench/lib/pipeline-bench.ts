@@ -93,9 +93,7 @@ async function walPerEvent(app: InProcess, stream: TrafficStream, batches: reado
       for (let j = 0; j < batch; j++) {
         const outcome = await app.pipeline(stream.next());
         if ('reject' in outcome) throw new Error(outcome.error);
-        const committed = app.runtime.committer.submit(outcome);
-        if (committed === 'overloaded') throw new Error('commit queue overloaded');
-        waits.push(committed);
+        waits.push((await app.runtime.committer.submitWhenTaken(outcome)).durable);
       }
       await Promise.all(waits);
     }
@@ -133,9 +131,7 @@ export async function pipelineBench(
           const outcome = await app.pipeline(r);
           if ('reject' in outcome) throw new Error(`pipeline rejected a bench event: ${outcome.error}`);
           if (keep) collected.push(outcome);
-          const committed = app.runtime.committer.submit(outcome);
-          if (committed === 'overloaded') throw new Error('commit queue overloaded');
-          waits.push(committed);
+          waits.push((await app.runtime.committer.submitWhenTaken(outcome)).durable);
         }
         if (keep) pipelineMs += performance.now() - t0;
         await Promise.all(waits);

@@ -112,9 +112,7 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
           app.now = at;
           const outcome = await app.pipeline(toRequest(options.site, event, visitor));
           if ('reject' in outcome) throw new Error(`seed event rejected: ${outcome.error}`);
-          const committed = app.runtime.committer.submit(outcome);
-          if (committed === 'overloaded') throw new Error('seed: commit queue overloaded');
-          waits.push(committed);
+          waits.push((await app.runtime.committer.submitWhenTaken(outcome)).durable);
         }
         await Promise.all(waits);
         events += waits.length;

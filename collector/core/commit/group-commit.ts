@@ -120,6 +120,19 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * For producers in the same process (seeding, benchmarks): waits while `submit` would refuse,
+   * then submits, in order. Resolves to the submit's promise (wrapped: durable once it resolves).
+   */
+  async submitWhenTaken(event: Committable): Promise<{ durable: Promise<void> }> {
+    for (;;) {
+      const answer = this.submit(event);
+      if (answer !== 'overloaded') return { durable: answer };
+      await (this.#acking ?? this.#counting);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Replays what the journal holds beyond the last count (after a crash). Call before serving. */
   async recover(): Promise<number> {
     return (await this.#countJournal()).events;
