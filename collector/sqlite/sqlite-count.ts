@@ -96,15 +96,15 @@ export function* countChunks(
   };
   /** Whether the chunk is due: the clock is read every 16 rows (a visitor state is slow to build: JSON). */
   const due = () => (++rows & 15) === 0 && performance.now() - sliceStart > slice.ms;
-  const take = () => {
+  /** Hands the chunk over when it is due; building resumes after the caller's turn. */
+  function* chunkIfDue(): Generator<CountGroup[]> {
+    if (!due()) return;
     const chunk = groups;
     groups = [];
     sliceStart = performance.now();
-    return chunk;
-  };
-  const resume = () => {
+    yield chunk;
     if (slice.catchUp) sliceStart = performance.now();
-  };
+  }
 
   if (through !== undefined) group(COUNT_SQL.mark, 1).values.push(through);
   for (const cell of batch.deltas.cells()) {
@@ -122,10 +122,7 @@ export function* countChunks(
       c.duration_ms,
       c.engaged_ms,
     );
-    if (due()) {
-      yield take();
-      resume();
-    }
+    yield* chunkIfDue();
   }
   for (const drop of batch.deltas.drops()) {
     group(COUNT_SQL.drop, 4).values.push(drop.siteId, drop.bucket, drop.reason, drop.events);
@@ -139,20 +136,14 @@ export function* countChunks(
     for (const row of source) {
       const values = group(sql, labels.length, labels).values;
       for (const value of row) values.push(value);
-      if (due()) {
-        yield take();
-        resume();
-      }
+      yield* chunkIfDue();
     }
   }
   for (const [hash, state] of batch.touched) {
     group(COUNT_SQL.visitor, 5).values.push(hash, state.siteId, state.day, now, serializeState(state));
-    if (due()) {
-      yield take();
-      resume();
-    }
+    yield* chunkIfDue();
   }
-  if (groups.length > 0) yield take();
+  if (groups.length > 0) yield groups;
 }
 
 /** Label ids kept in memory at most (pages and referrers can be many): past it, the cache starts over. */

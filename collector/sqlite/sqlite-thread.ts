@@ -45,8 +45,8 @@ const countCache = { statements: new Map(), labels: new Map() };
 let round = 0;
 const countConnection = () => {
   if (!counter) {
-    counter = new Database(workerData.writer.path, { fileMustExist: true });
-    for (const pragma of workerData.writer.pragmas) counter.pragma(pragma);
+    counter = new Database(workerData.path, { fileMustExist: true });
+    for (const pragma of workerData.pragmas) counter.pragma(pragma);
   }
   return counter;
 };
@@ -79,12 +79,14 @@ const checkpoint = () => {
     }
   }
 };
-const timer = setInterval(checkpoint, workerData.everyMs);
+// A thread with no file to checkpoint (the store's reader) keeps no timer.
+const timer = workerData.checkpoint.length > 0 ? setInterval(checkpoint, workerData.everyMs) : undefined;
+const reason = (error) => String(error && error.message ? error.message : error);
 const answer = (id, work) => {
   try {
     parentPort.postMessage({ id, rows: work() });
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message ? error.message : error) });
+    parentPort.postMessage({ id, error: reason(error) });
   }
 };
 parentPort.on('message', (message) => {
@@ -111,7 +113,7 @@ parentPort.on('message', (message) => {
       try {
         run();
       } catch (error) {
-        countCache.failed ??= String(error && error.message ? error.message : error);
+        countCache.failed ??= reason(error);
       }
     }
     return;
@@ -137,15 +139,13 @@ const NICE = 10;
 /** Every how many checkpoint rounds (seconds) a RESTART checkpoint lets the WAL files start over. */
 const RESTART_EVERY = 5;
 
-interface Query {
-  message: { sql: string; params: readonly unknown[] };
+interface Waiting {
   resolve: (rows: unknown[]) => void;
   reject: (error: Error) => void;
 }
 
-interface Waiting {
-  resolve: (rows: unknown[]) => void;
-  reject: (error: Error) => void;
+interface Query extends Waiting {
+  message: { sql: string; params: readonly unknown[] };
 }
 
 export class SqliteThread {
@@ -176,7 +176,7 @@ export class SqliteThread {
       resourceLimits: { maxYoungGenerationSizeMb: 1 },
       workerData: {
         path,
-        writer: { path, pragmas },
+        pragmas,
         checkpoint,
         everyMs,
         restartEvery: RESTART_EVERY,

@@ -18,7 +18,6 @@ import {
   DIMENSION_CODES,
   type Dimension,
   dimensionKind,
-  VISIT_DIMENSIONS,
 } from '../dimensions.ts';
 import type { Site, Store, VisitGrainQuery } from '../store.ts';
 import { formatBucket, formatDay } from '../time/zone.ts';
@@ -158,22 +157,16 @@ export async function filteredTotals(
   filters: Filters,
 ): Promise<Counters> {
   const single = singleFilter(filters);
-  if (single && isVisitDimension(single.dim)) return totals(store, site, range, single.dim, single.value);
+  // One value of a visit dimension (source, browser, country, …): its rollup rows hold the
+  // whole view, exact and in milliseconds, where the visit grain takes seconds over a year.
+  if (single && dimensionKind(single.dim) === 'visit')
+    return totals(store, site, range, single.dim, single.value);
   const found = (await measure(store, site, range, filters, undefined, 'all')).get('')?.get(0);
   const counters = found?.counters ?? emptyCounters();
   counters.visitors = single
     ? (await totals(store, site, range, single.dim, single.value)).visitors
     : estimateVisitors(found?.basis ?? 0, await totals(store, site, range, 'total'));
   return counters;
-}
-
-/**
- * One value of a visit dimension (source, browser, country, …): its rollup rows hold the
- * whole view, visitors, visits, pageviews, bounces and durations of the visits with it, exact
- * and in milliseconds, where the visit grain takes seconds over a year.
- */
-function isVisitDimension(dim: BreakdownDimension): boolean {
-  return (VISIT_DIMENSIONS as readonly string[]).includes(dim);
 }
 
 /** A breakdown of a filtered view: exact from the rollups when every filter is on `by` itself. */
@@ -214,7 +207,7 @@ export async function filteredTimeseries(
 ): Promise<{ time: number; counters: Counters; label: string }[]> {
   const single = singleFilter(filters);
   const exact = single && (await timeseries(store, site, range, interval, single.dim, single.value));
-  if (exact && single && isVisitDimension(single.dim)) return exact;
+  if (exact && single && dimensionKind(single.dim) === 'visit') return exact;
   const points = await timeseries(store, site, range, interval, 'total', undefined);
   const byLabel = new Map<string, Measured>();
   const periods =
