@@ -5,14 +5,19 @@ import { createHmac } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
 import { createApp } from '../core/app.ts';
-import { type GroupCommitOptions, GroupCommitter } from '../core/commit/group-commit.ts';
+import {
+  DEFAULT_GROUP_COMMIT,
+  type GroupCommitOptions,
+  GroupCommitter,
+} from '../core/commit/group-commit.ts';
 import type { Config } from '../core/config.ts';
 import { noCountry } from '../core/pipeline/lookup-country.ts';
 import { Salts } from '../core/pipeline/salts.ts';
 import type { Clock, KeyedHash } from '../core/ports.ts';
 import { SiteRegistry } from '../core/sites.ts';
+import { ThreadCounter } from '../sqlite/count-thread.ts';
 import { journalPathFor, SqliteJournal } from '../sqlite/sqlite-journal.ts';
-import { openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
+import { countPragmas, openSqliteStore, type SqliteStore } from '../sqlite/sqlite-store.ts';
 import { loadDashboard } from './dashboard-assets.ts';
 import { loadCountryDataset } from './geo-dataset.ts';
 import { Maintenance } from './maintenance.ts';
@@ -47,10 +52,23 @@ export async function createNodeRuntime(
   await sites.reload();
   const salts = new Salts(store);
   const journal = new SqliteJournal(store, journalPathFor(config.db), config.sync);
-  const committer = new GroupCommitter(store, journal, clock, {
-    maxQueue: config.queueMax,
-    ...options.commit,
-  });
+  const commit = { ...DEFAULT_GROUP_COMMIT, maxQueue: config.queueMax, ...options.commit };
+  // A database file is counted on a thread of its own (count-thread.ts); an in-memory one,
+  // which no other thread can open, here.
+  const counter =
+    config.db === ':memory:'
+      ? undefined
+      : new ThreadCounter({
+          path: config.db,
+          journalPath: journalPathFor(config.db),
+          pragmas: countPragmas(config.db, config.sync),
+          options: commit,
+          clock,
+          onCounted: (through) => void journal.deleteThrough(through),
+          log: (line) => log(line),
+        });
+  if (counter) store.onClearLabels(() => counter.clearLabels());
+  const committer = new GroupCommitter(store, journal, clock, commit, counter);
   const replayed = await committer.recover();
   if (replayed > 0) log(`counted ${replayed} acknowledged events left in the journal by the last run`);
   const app = createApp({
@@ -79,7 +97,7 @@ export async function createNodeRuntime(
     maintenance,
     async close() {
       maintenance.stop();
-      await committer.drain();
+      await committer.close();
       journal.close();
       await store.close();
     },

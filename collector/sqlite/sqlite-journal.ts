@@ -94,7 +94,7 @@ export class SqliteJournal implements Journal {
 
   /** One row per acknowledged batch: one statement, whatever the batch's size. */
   async append(events: readonly Committable[]): Promise<number> {
-    return Number(this.#stmt.append.run(JSON.stringify(events)).lastInsertRowid);
+    return Number(this.#stmt.append.run(encodeEvents(events)).lastInsertRowid);
   }
 
   async pending(): Promise<{ id: number; event: Committable }[]> {
@@ -107,9 +107,16 @@ export class SqliteJournal implements Journal {
   /** The count, with the mark, in the store's transaction; then the counted entries leave the journal. */
   async commitThrough(batch: BatchResult, now: number, through: number): Promise<void> {
     await this.#store.commitCounted(batch, now, through);
-    // A few batches at a time, yielding in between: `secure_delete` rewrites every page it frees.
+    await this.deleteThrough(through);
+  }
+
+  /**
+   * Deletes the entries up to `through` (counted), a few batches at a time, yielding in
+   * between: `secure_delete` rewrites every page it frees.
+   */
+  async deleteThrough(through: number): Promise<void> {
     await yieldToIo();
-    while (this.#stmt.deleteSome.run(through).changes > 0) await yieldToIo();
+    while (this.db.open && this.#stmt.deleteSome.run(through).changes > 0) await yieldToIo();
   }
 
   checkpoint(): void {
@@ -122,6 +129,21 @@ export class SqliteJournal implements Journal {
       this.db.close();
     }
   }
+}
+
+const encoded = new WeakMap<readonly Committable[], string>();
+
+/**
+ * A batch as the journal stores it (JSON). Kept while the batch lives: the count thread is
+ * sent the same text (`count-thread.ts`), and a batch is encoded once.
+ */
+export function encodeEvents(events: readonly Committable[]): string {
+  let text = encoded.get(events);
+  if (text === undefined) {
+    text = JSON.stringify(events);
+    encoded.set(events, text);
+  }
+  return text;
 }
 
 /** A connection in rollback-journal mode, unsynced: see the module comment. */

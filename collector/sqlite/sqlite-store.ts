@@ -98,9 +98,7 @@ export function openSqliteStore(
   const startWriter = () =>
     new SqliteThread({
       path,
-      // The count's connection: the same settings; a small page cache (what a count dirties
-      // beyond it goes to the WAL as it is written, on this thread).
-      pragmas: [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -512'],
+      pragmas: countPragmas(path, sync),
       checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
       onError,
     });
@@ -123,6 +121,14 @@ export function openSqliteStore(
       await Promise.all([writer.close(), reader?.close()]);
     },
   });
+}
+
+/**
+ * The settings of a connection that writes counts: the store's; a small page cache (what a
+ * count dirties beyond it goes to the WAL as it is written, on that connection's thread).
+ */
+export function countPragmas(path: string, sync: SyncMode): string[] {
+  return [...walPragmas(path, sync), 'foreign_keys = ON', 'cache_size = -512'];
 }
 
 /** A writing connection as the store and the journal both open theirs. */
@@ -186,6 +192,18 @@ export class SqliteStore implements Store {
     };
   }
 
+  readonly #labelListeners: (() => void)[] = [];
+
+  /** `listener` runs whenever labels may have been deleted: a count elsewhere (a thread) caches label ids too. */
+  onClearLabels(listener: () => void): void {
+    this.#labelListeners.push(listener);
+  }
+
+  #clearLabels(): void {
+    this.#worker.clearLabels();
+    for (const listener of this.#labelListeners) listener();
+  }
+
   async listSites(): Promise<Site[]> {
     const sites = (this.db.prepare('SELECT * FROM site ORDER BY domain').all() as SiteRow[]).map(toSite);
     // Another process (the CLI) may have removed a site, and another may since have taken its
@@ -193,7 +211,7 @@ export class SqliteStore implements Store {
     const known = new Map(sites.map((site) => [site.id, site.domain]));
     for (const [id, domain] of this.#siteDomains) {
       if (known.get(id) !== domain) {
-        this.#worker.clearLabels();
+        this.#clearLabels();
         break;
       }
     }
@@ -239,7 +257,7 @@ export class SqliteStore implements Store {
 
   async removeSite(domain: string): Promise<boolean> {
     await this.#idle();
-    this.#worker.clearLabels(); // the site's labels go with it
+    this.#clearLabels(); // the site's labels go with it
     return this.db.transaction(() => {
       const id = this.db.prepare('SELECT id FROM site WHERE domain = ?').pluck().get(domain) as
         | number
@@ -493,7 +511,7 @@ export class SqliteStore implements Store {
     keepDaysFrom: number,
   ): Promise<void> {
     await this.#idle();
-    this.#worker.clearLabels(); // retention deletes labels
+    this.#clearLabels(); // retention deletes labels
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM salt WHERE site_id = ? AND day < ?').run(siteId, beforeDay);
       this.db.prepare('DELETE FROM visitor WHERE site_id = ? AND day < ?').run(siteId, beforeDay);

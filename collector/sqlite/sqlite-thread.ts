@@ -24,18 +24,23 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { type CountStep, LABEL_CACHE_MAX, runCountStep } from './sqlite-count.ts';
 
+/**
+ * Worker source that gives its thread `workerData.nice` (Linux): the thread then yields the CPU
+ * to the event loop's, which requests wait for. A nice value set through a thread id applies to
+ * that thread only (setpriority(2), NOTES); elsewhere the thread runs at the process's priority.
+ */
+export const NICE_THIS_THREAD = `
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (workerData.nice && tid > 0) require('node:os').setPriority(tid, workerData.nice);
+} catch {}
+`;
+
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 var __name = (f) => f; // what a TypeScript transform may wrap named functions in
-try {
-  // Linux: this thread yields the CPU to the event loop's (requests wait for that one). A
-  // nice value set through a thread id applies to that thread only (setpriority(2), NOTES).
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  if (workerData.nice && tid > 0) require('node:os').setPriority(tid, workerData.nice);
-} catch {
-  // elsewhere the thread runs at the process's priority
-}
+${NICE_THIS_THREAD}
 const runCountStep = ${runCountStep.toString()};
 let counter;
 const checkpointers = new Map();

@@ -1,0 +1,222 @@
+/**
+ * @module Counting on a thread of its own: the Node collector's `Counter` for a database file.
+ *
+ * Each journaled batch goes to the thread as the JSON the journal stored; the thread
+ * sessionises it, keeps the visitor states and the open count in its own heap, and writes
+ * each count in one transaction on a connection of its own (`count-worker.ts`). Measured at
+ * 5k events/s (bench/README.md): with the states, counts and rows in the event loop's heap, V8
+ * marked and compacted it every second or two, in 5–16 ms pauses that made the 99th
+ * percentile; the event loop's heap now only holds what a request makes and drops.
+ *
+ * The thread's code is `count-worker.ts` and what it imports, bundled by esbuild when the
+ * first counter starts (tens of ms) and evaluated as a worker's source text.
+ *
+ * If the thread dies, it is started again: it counts what the journal holds beyond the
+ * mark, and is then sent only the batches that came after what it read.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
+import type { Counter, CountOptions } from '../core/commit/counter.ts';
+import type { Committable } from '../core/pipeline/collected-event.ts';
+import type { Clock } from '../core/ports.ts';
+import type { CountWorkerData, FromCountThread, ToCountThread } from './count-worker.ts';
+import { LABEL_CACHE_MAX } from './sqlite-count.ts';
+import { encodeEvents } from './sqlite-journal.ts';
+import { NICE_THIS_THREAD } from './sqlite-thread.ts';
+
+let bundled: string | undefined;
+
+/** `count-worker.ts` and its imports as one script that defines `glimtCountWorker`. */
+function workerSource(): string {
+  bundled ??= buildSync({
+    entryPoints: [fileURLToPath(new URL('./count-worker.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'glimtCountWorker',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent',
+  }).outputFiles[0]?.text;
+  if (!bundled) throw new Error('the count thread could not be built');
+  return `
+const { parentPort, workerData } = require('node:worker_threads');
+${NICE_THIS_THREAD}
+${bundled}
+glimtCountWorker.start(require(workerData.driver), parentPort, workerData);
+`;
+}
+
+export interface CountThreadOptions {
+  path: string;
+  journalPath: string;
+  pragmas: readonly string[];
+  options: CountOptions;
+  clock: Clock;
+  /** The thread counted the journal through this entry: its entries up to it can go. */
+  onCounted: (through: number) => void;
+  log: (line: string) => void;
+}
+
+type Message = Extract<ToCountThread, { add: string }>;
+
+interface Request {
+  kind: 'count' | 'hold';
+  resolve: () => void;
+}
+
+export class ThreadCounter implements Counter {
+  readonly #options: CountThreadOptions;
+  #worker!: Worker;
+  #ready = false;
+  #readyWaiters: (() => void)[] = [];
+  #recovered = 0;
+  /** Batches added while no thread was ready: sent once one is, unless its recovery read them. */
+  #unsent: Message[] = [];
+  readonly #requests = new Map<number, Request>();
+  #next = 0;
+  /** Events sent and not yet reported counted. */
+  #uncounted = 0;
+  #closing = false;
+  #exclusive: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CountThreadOptions) {
+    this.#options = options;
+    this.#start();
+  }
+
+  get behind(): boolean {
+    return this.#uncounted >= 2 * this.#options.options.countAtEvents;
+  }
+
+  #start(): void {
+    const { path, journalPath, pragmas, options } = this.#options;
+    const data: CountWorkerData & { driver: string; nice: number } = {
+      path,
+      journalPath,
+      pragmas,
+      labelCacheMax: LABEL_CACHE_MAX,
+      options,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      nice: NICE,
+    };
+    const worker = new Worker(workerSource(), {
+      eval: true,
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    this.#worker = worker;
+    worker.on('message', (message: FromCountThread) => this.#receive(message));
+    worker.on('error', (error) => this.#options.log(`the count thread failed: ${error.message}`));
+    worker.once('exit', () => {
+      if (this.#closing || this.#worker !== worker) return;
+      // Counting goes on: a new thread counts what the journal holds, then what comes next.
+      this.#ready = false;
+      this.#options.log('the count thread stopped; starting another');
+      this.#start();
+    });
+    // Referenced until it is ready (a start waits for its recovery), then only while answers are awaited.
+  }
+
+  #receive(message: FromCountThread): void {
+    if ('counted' in message) {
+      this.#uncounted = Math.max(0, this.#uncounted - message.counted.events);
+      this.#options.onCounted(message.counted.through);
+    } else if ('done' in message || 'held' in message) {
+      const id = 'done' in message ? message.done : message.held;
+      const request = this.#requests.get(id);
+      this.#requests.delete(id);
+      if (this.#requests.size === 0 && this.#ready) this.#worker.unref();
+      request?.resolve();
+    } else if ('ready' in message) {
+      this.#ready = true;
+      this.#recovered = message.ready.events;
+      // What the recovery read is counted; everything after it goes now, in order.
+      const unsent = this.#unsent.filter((m) => m.through > message.ready.through);
+      this.#unsent = [];
+      this.#uncounted = 0;
+      for (const m of unsent) this.#send(m);
+      for (const [id, request] of this.#requests) this.#worker.postMessage({ [request.kind]: id });
+      if (this.#requests.size === 0) this.#worker.unref();
+      for (const wake of this.#readyWaiters.splice(0)) wake();
+    } else if ('failed' in message) {
+      this.#options.log(`a count failed: ${message.failed}`);
+    }
+  }
+
+  #send(message: Message): void {
+    this.#uncounted += message.events;
+    this.#worker.postMessage(message satisfies ToCountThread);
+  }
+
+  async add(events: readonly Committable[], through: number): Promise<void> {
+    const message = { add: encodeEvents(events), through, now: this.#options.clock(), events: events.length };
+    if (this.#ready) this.#send(message);
+    else this.#unsent.push(message);
+  }
+
+  #request(kind: Request['kind']): Promise<void> {
+    const id = ++this.#next;
+    return new Promise<void>((resolve) => {
+      if (this.#requests.size === 0) this.#worker.ref();
+      this.#requests.set(id, { kind, resolve });
+      if (this.#ready) this.#worker.postMessage({ [kind]: id });
+    });
+  }
+
+  count(): Promise<void> {
+    return this.#request('count');
+  }
+
+  async recover(): Promise<number> {
+    if (!this.#ready) await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    return this.#recovered;
+  }
+
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#exclusive.then(async () => {
+      await this.#request('hold');
+      try {
+        return await task();
+      } finally {
+        this.#post({ release: true });
+      }
+    });
+    this.#exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  forgetBefore(siteId: number, day: number): void {
+    this.#post({ forget: [siteId, day] });
+  }
+
+  clearLabels(): void {
+    this.#post({ clearLabels: true });
+  }
+
+  #post(message: ToCountThread): void {
+    if (this.#ready) this.#worker.postMessage(message);
+  }
+
+  /** Counts what it was sent, closes the thread's connections, and stops it. */
+  async close(): Promise<void> {
+    if (!this.#ready) await this.recover();
+    this.#closing = true;
+    const worker = this.#worker;
+    worker.ref();
+    await new Promise<void>((resolve) => {
+      worker.on('message', (message: FromCountThread) => {
+        if ('closed' in message) resolve();
+      });
+      worker.once('exit', () => resolve());
+      worker.postMessage({ close: true } satisfies ToCountThread);
+    });
+    await worker.terminate();
+  }
+}
+
+/** The thread's nice value (Linux): requests on the event loop come first. */
+const NICE = 10;

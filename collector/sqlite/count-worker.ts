@@ -1,0 +1,153 @@
+/**
+ * @module The count thread's own code: an `InlineCounter` on connections of its own.
+ *
+ * `count-thread.ts` bundles this module (esbuild) and evaluates it in a worker thread, which
+ * calls `start`. The thread receives each journaled batch as the journal's own JSON, keeps
+ * the visitor states and the open count in its own heap, and writes each count in one
+ * transaction with `runCountStep`, without slicing: nothing waits on this thread's loop.
+ * It answers with what it counted; the event loop then deletes those journal entries (it is
+ * the journal's only writer).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
+import { deserializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
+import { type CountOptions, InlineCounter } from '../core/commit/counter.ts';
+import type { Committable } from '../core/pipeline/collected-event.ts';
+import type { Journal } from '../core/store.ts';
+import { type CountCache, countChunks, runCountStep } from './sqlite-count.ts';
+import { batchMonth, LABEL_SQL } from './visit-grain.ts';
+
+export interface CountWorkerData {
+  /** The store's file, and its journal's. */
+  path: string;
+  journalPath: string;
+  /** The settings of the store's writing connections. */
+  pragmas: readonly string[];
+  labelCacheMax: number;
+  options: CountOptions;
+}
+
+/** Event loop → count thread. Ids pair a request with its answer. */
+export type ToCountThread =
+  | { add: string; through: number; now: number; events: number }
+  | { count: number }
+  | { hold: number }
+  | { release: true }
+  | { forget: [siteId: number, day: number] }
+  | { clearLabels: true }
+  | { close: true };
+
+/** Count thread → event loop. */
+export type FromCountThread =
+  | { ready: { events: number; through: number } }
+  | { counted: { through: number; events: number } }
+  | { done: number }
+  | { held: number }
+  | { failed: string }
+  | { closed: true };
+
+/** Runs the count thread: recovers what the journal holds beyond the mark, then counts what it is sent. */
+export function start(Driver: typeof Database, port: MessagePort, data: CountWorkerData): void {
+  const post = (message: FromCountThread) => port.postMessage(message);
+  const db = new Driver(data.path, { fileMustExist: true });
+  for (const pragma of data.pragmas) db.pragma(pragma);
+  const journalDb = new Driver(data.journalPath, { fileMustExist: true });
+  journalDb.pragma('busy_timeout = 5000');
+  journalDb.pragma('cache_size = -256');
+  const stmt = {
+    loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
+    mark: db.prepare('SELECT through FROM journal_mark').pluck(),
+    after: journalDb.prepare('SELECT id, events FROM journal WHERE id > ? ORDER BY id'),
+  };
+  const cache: CountCache = { statements: new Map(), labels: new Map() };
+  const labelSql = { upsert: LABEL_SQL.upsert, find: LABEL_SQL.find };
+  /** The count's `now` (a visitor's last_seen): the time of the latest batch, as the event loop's clock had it. */
+  let now = Date.now();
+
+  const journal: Journal = {
+    append: () => Promise.reject(new Error('the count thread does not append')),
+    pending: async () => {
+      const rows = stmt.after.all(stmt.mark.get()) as { id: number; events: string }[];
+      return rows.flatMap((row) =>
+        (JSON.parse(row.events) as Committable[]).map((event) => ({ id: row.id, event })),
+      );
+    },
+    commitThrough: async (batch: BatchResult, at: number, through: number) => {
+      const month = batchMonth(batch.deltas);
+      runCountStep(db, { begin: true }, cache, data.labelCacheMax);
+      const whole = { ms: Number.POSITIVE_INFINITY, catchUp: false };
+      for (const rows of countChunks(batch, at, through, whole)) {
+        runCountStep(db, { rows, month, labelSql }, cache, data.labelCacheMax);
+      }
+      runCountStep(db, { commit: true }, cache, data.labelCacheMax);
+    },
+  };
+  const store = {
+    loadVisitors: async (hashes: readonly string[]) => {
+      const found = new Map<string, VisitorState>();
+      for (const hash of hashes) {
+        const text = stmt.loadVisitor.get(hash) as string | undefined;
+        if (text !== undefined) found.set(hash, deserializeState(text));
+      }
+      return found;
+    },
+  };
+  const counter = new InlineCounter(
+    store,
+    journal,
+    () => now,
+    data.options,
+    (through, events) => post({ counted: { through, events } }),
+  );
+
+  // Messages are handled in order: each waits for the one before (an add loads states first).
+  let chain: Promise<unknown> = counter.recover().then(
+    (events) => post({ ready: { events, through: stmt.mark.get() as number } }),
+    (error) => post({ failed: reason(error) }),
+  );
+  let release: (() => void) | undefined;
+  const then = (work: () => unknown) => {
+    chain = chain.then(work).catch((error) => post({ failed: reason(error) }));
+  };
+  port.on('message', (message: ToCountThread) => {
+    if ('add' in message) {
+      const events = JSON.parse(message.add) as Committable[];
+      then(() => {
+        now = message.now;
+        return counter.add(events, message.through);
+      });
+    } else if ('count' in message) {
+      then(() => counter.count().then(() => post({ done: message.count })));
+    } else if ('hold' in message) {
+      // Held until `release`: the maintenance job writes meanwhile, on the event loop's connections.
+      then(() => {
+        void counter.exclusive(
+          () =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+              post({ held: message.hold });
+            }),
+        );
+      });
+    } else if ('release' in message) {
+      release?.();
+      release = undefined;
+    } else if ('forget' in message) {
+      counter.forgetBefore(...message.forget);
+    } else if ('clearLabels' in message) {
+      cache.labels.clear();
+    } else if ('close' in message) {
+      then(async () => {
+        await counter.count();
+        db.close();
+        journalDb.close();
+        post({ closed: true });
+      });
+    }
+  });
+}
+
+function reason(error: unknown): string {
+  return String(error instanceof Error ? error.message : error);
+}
