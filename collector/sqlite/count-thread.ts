@@ -88,6 +88,11 @@ export class ThreadCounter implements Counter {
     this.#start();
   }
 
+  /** The thread now counting (tests stop it, to see counting survive that). */
+  get thread(): Worker {
+    return this.#worker;
+  }
+
   get behind(): boolean {
     return this.#uncounted >= 2 * this.#options.options.countAtEvents;
   }
