@@ -3,9 +3,10 @@
  * event loop. The store runs two (`openSqliteStore`): a writer and a reader.
  *
  * Three kinds of SQLite work would otherwise stop every request for their duration:
- * - **Counts.** Once a second a count writes thousands of rows in one transaction
- *   (`sqlite-count.ts`); the writer thread writes them on a connection of its own, and the
- *   event loop only builds the rows. The store sends no other write while one runs.
+ * - **Counts** of an `InlineCounter` on a database file (tests; the collector counts on a
+ *   thread of its own, `count-thread.ts`): a count writes thousands of rows in one
+ *   transaction (`sqlite-count.ts`); the writer thread writes them on a connection of its
+ *   own, and the event loop only builds the rows. The store sends no other write while one runs.
  * - **Checkpoints.** SQLite checkpoints a WAL on the connection that happens to commit when it
  *   passes 1000 pages: that commit then copies the pages into the database and syncs both
  *   files, tens of milliseconds. Automatic checkpoints are off on the collector's connections
