@@ -64,10 +64,17 @@ export async function createNodeRuntime(
           pragmas: countPragmas(config.db, config.sync),
           options: commit,
           clock,
-          onCounted: (through) => void journal.deleteThrough(through),
+          // A failed delete loses nothing: the entries are counted (the mark), and go at the next one.
+          onCounted: (through) =>
+            void journal.deleteThrough(through).catch((error: Error) => {
+              log(`deleting counted journal entries failed: ${error.message}`);
+            }),
           log: (line) => log(line),
         });
-  if (counter) store.onClearLabels(() => counter.clearLabels());
+  if (counter) {
+    store.onClearLabels(() => counter.clearLabels());
+    store.gateWrites(() => counter.between());
+  }
   const committer = new GroupCommitter(store, journal, clock, commit, counter);
   const replayed = await committer.recover();
   if (replayed > 0) log(`counted ${replayed} acknowledged events left in the journal by the last run`);

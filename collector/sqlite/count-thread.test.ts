@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_GROUP_COMMIT,
@@ -52,11 +53,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function threadCounter(options: Partial<GroupCommitOptions> = {}): ThreadCounter {
+/** `busyMs`: how long the thread's connection waits for a lock another holds (the store's: 5 s). */
+function threadCounter(options: Partial<GroupCommitOptions> = {}, busyMs = 5000): ThreadCounter {
   const counter = new ThreadCounter({
     path,
     journalPath: journalPathFor(path),
-    pragmas: countPragmas(path, 'normal'),
+    pragmas: [...countPragmas(path, 'normal'), `busy_timeout = ${busyMs}`],
     options: { ...DEFAULT_GROUP_COMMIT, ...options },
     clock: () => T,
     onCounted: (through) => void journal.deleteThrough(through),
@@ -66,8 +68,8 @@ function threadCounter(options: Partial<GroupCommitOptions> = {}): ThreadCounter
   return counter;
 }
 
-function committer(options: Partial<GroupCommitOptions> = {}) {
-  const counter = threadCounter(options);
+function committer(options: Partial<GroupCommitOptions> = {}, busyMs?: number) {
+  const counter = threadCounter(options, busyMs);
   return { counter, committer: new GroupCommitter(store, journal, () => T, options, counter) };
 }
 
@@ -176,5 +178,76 @@ describe('ThreadCounter', () => {
     expect(seen).toBe(0);
     await settling;
     expect(sum('pageviews')).toBe(40);
+  });
+
+  it('counts once the events that arrived while a failed count was replayed', async () => {
+    const { committer: c } = committer({ countEveryMs: 60_000 }, 1000);
+    await c.recover();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => c.submit(pageview(`a${i}`))));
+    await c.settle();
+    // Another process holds the store's write lock longer than the thread waits (1 s): the
+    // count fails, and the thread replays the journal, waiting again for the lock.
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => c.submit(pageview(`b${i}`))));
+    const settling = c.settle();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Acknowledged while the count waits: in the journal the replay reads, and queued for the thread.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => c.submit(pageview(`c${i}`))));
+    await new Promise((resolve) => setTimeout(resolve, 1400)); // the count has failed; the replay waits
+    other.exec('ROLLBACK');
+    other.close();
+    await settling;
+    await c.settle();
+    expect(sum('pageviews')).toBe(30);
+  });
+
+  it('tries again to count what the journal holds when that fails at start', async () => {
+    await journal.append([pageview('v1'), pageview('v2')]);
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const { committer: c } = committer({ countEveryMs: 50 }, 50);
+    let recovered: number | undefined;
+    void c.recover().then((n) => {
+      recovered = n;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(recovered).toBeUndefined();
+    expect(logged.join('\n')).toContain('trying again');
+    other.exec('ROLLBACK');
+    other.close();
+    await until(() => recovered !== undefined, 'the recovery is tried again');
+    expect(recovered).toBe(2);
+    expect(sum('pageviews')).toBe(2);
+  });
+
+  it("makes the event loop's own store writes wait for the count's end without holding up the event loop", async () => {
+    const { committer: c, counter } = committer({ countEveryMs: 60_000 });
+    store.gateWrites(() => counter.between());
+    await c.recover();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => c.submit(pageview(`v${i}`))));
+    // The thread's count waits for a lock another process holds, for 300 ms.
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const settling = c.settle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    setTimeout(() => {
+      other.exec('ROLLBACK');
+      other.close();
+    }, 300);
+    // Without the gate, this write would wait for the lock inside SQLite, on the event loop,
+    // and the timer above could not run to let it go.
+    let ticked = false;
+    const tick = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        ticked = true;
+        resolve();
+      }, 20),
+    );
+    const salted = store.salt(1, 20_000, new Uint8Array(32).fill(7)).then(() => ticked);
+    await tick;
+    expect(await salted, 'the event loop ran while the write waited').toBe(true);
+    await settling;
+    expect(sum('pageviews')).toBe(20);
   });
 });

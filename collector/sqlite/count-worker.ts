@@ -101,21 +101,27 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
     (through, events) => post({ counted: { through, events } }),
   );
 
+  // Ready once what the journal holds beyond the mark is counted; until then, tried again.
+  const recover = (): Promise<void> =>
+    counter.recover().then(
+      (events) => post({ ready: { events, through: stmt.mark.get() as number } }),
+      async (error) => {
+        post({ failed: `counting what the journal holds: ${reason(error)}; trying again` });
+        await new Promise((resolve) => setTimeout(resolve, data.options.countEveryMs));
+        return recover();
+      },
+    );
   // Messages are handled in order: each waits for the one before (an add loads states first).
-  let chain: Promise<unknown> = counter.recover().then(
-    (events) => post({ ready: { events, through: stmt.mark.get() as number } }),
-    (error) => post({ failed: reason(error) }),
-  );
+  let chain: Promise<unknown> = recover();
   let release: (() => void) | undefined;
   const then = (work: () => unknown) => {
     chain = chain.then(work).catch((error) => post({ failed: reason(error) }));
   };
   port.on('message', (message: ToCountThread) => {
     if ('add' in message) {
-      const events = JSON.parse(message.add) as Committable[];
       then(() => {
         now = message.now;
-        return counter.add(events, message.through);
+        return counter.add(JSON.parse(message.add) as Committable[], message.through);
       });
     } else if ('count' in message) {
       then(() => counter.count().then(() => post({ done: message.count })));

@@ -390,9 +390,24 @@ export class SqliteStore implements Store {
     await worker.step({ commit: true });
   }
 
-  /** Resolves when no count is being written. */
+  /**
+   * Resolves when no count is being written, here or (with a write gate) on the count thread.
+   * Every caller writes synchronously right after it: the gate's hold is released once that
+   * turn of the event loop is over (`setImmediate`).
+   */
   async #idle(): Promise<void> {
     while (this.#counting) await this.#counting.catch(() => undefined);
+    if (this.#gate) setImmediate(await this.#gate());
+  }
+
+  #gate: (() => Promise<() => void>) | undefined;
+
+  /**
+   * Counts written elsewhere (the count thread): `gate` resolves once none is being written,
+   * and holds the next one back until the function it returns is called.
+   */
+  gateWrites(gate: () => Promise<() => void>): void {
+    this.#gate = gate;
   }
 
   /** Journal entries up to this id are counted. */

@@ -79,6 +79,12 @@ export class InlineCounter implements Counter {
   #stale = false;
   /** The journal id of the last event added. */
   #journaled = 0;
+  /**
+   * The journal is counted through this id. A replay reads the journal beyond the mark, and
+   * may so count batches whose `add` is still on its way (on a thread, queued as messages):
+   * those are then skipped, not counted twice.
+   */
+  #countedThrough = 0;
 
   constructor(
     store: CountStore,
@@ -99,6 +105,7 @@ export class InlineCounter implements Counter {
   }
 
   async add(events: readonly Committable[], through: number): Promise<void> {
+    if (through <= this.#countedThrough) return;
     this.#journaled = through;
     if (!this.#stale) {
       try {
@@ -128,6 +135,7 @@ export class InlineCounter implements Counter {
     const result: BatchResult = { deltas: new Deltas(), touched: new Map() };
     aggregateInto(result, events, await this.#statesFor(events, new Map()));
     await this.#journal.commitThrough(result, this.#clock(), through);
+    this.#countedThrough = Math.max(this.#countedThrough, through);
     this.#onCounted(through, events.length);
     return { events: entries.length, through };
   }
@@ -150,6 +158,7 @@ export class InlineCounter implements Counter {
       this.#committing = open.touched;
       try {
         await this.#journal.commitThrough(open, this.#clock(), open.through);
+        this.#countedThrough = Math.max(this.#countedThrough, open.through);
         this.#onCounted(open.through, open.events);
       } catch {
         // The journal still holds these events: memory is now ahead of storage.
