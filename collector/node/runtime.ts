@@ -60,7 +60,7 @@ export async function createNodeRuntime(
       ? undefined
       : new ThreadCounter({
           path: config.db,
-          journalPath: journalPathFor(config.db),
+          pendingRows: () => journal.pendingRows(),
           pragmas: countPragmas(config.db, config.sync),
           options: commit,
           clock,

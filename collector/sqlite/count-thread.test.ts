@@ -57,7 +57,7 @@ afterEach(async () => {
 function threadCounter(options: Partial<GroupCommitOptions> = {}, busyMs = 5000): ThreadCounter {
   const counter = new ThreadCounter({
     path,
-    journalPath: journalPathFor(path),
+    pendingRows: () => journal.pendingRows(),
     pragmas: [...countPragmas(path, 'normal'), `busy_timeout = ${busyMs}`],
     options: { ...DEFAULT_GROUP_COMMIT, ...options },
     clock: () => T,

@@ -22,15 +22,20 @@ import type { Counter, CountOptions } from '../core/commit/counter.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Clock } from '../core/ports.ts';
 import type { CountWorkerData, FromCountThread, ToCountThread } from './count-worker.ts';
+import { encodeEvents, type JournalRow } from './journal-entries.ts';
 import { LABEL_CACHE_MAX } from './sqlite-count.ts';
-import { encodeEvents } from './sqlite-journal.ts';
 import { NICE_THIS_THREAD } from './sqlite-thread.ts';
 
 let bundled: string | undefined;
 
-/** `count-worker.ts` and its imports as one script that defines `glimtCountWorker`. */
+/**
+ * `count-worker.ts` and its imports as one script that defines `glimtCountWorker`. It may
+ * import nothing from outside (a package, a file found through `import.meta.url`): evaluated
+ * as text, it would look for those from the working directory. The build refuses them.
+ */
 function workerSource(): string {
-  bundled ??= buildSync({
+  if (bundled) return workerScript(bundled);
+  const result = buildSync({
     entryPoints: [fileURLToPath(new URL('./count-worker.ts', import.meta.url))],
     bundle: true,
     write: false,
@@ -40,21 +45,35 @@ function workerSource(): string {
     target: 'node20',
     packages: 'external',
     logLevel: 'silent',
-  }).outputFiles[0]?.text;
+    metafile: true,
+  });
   // esbuild keeps a service (a thread and a child process, ~25 MB) for the next build: there is none.
   stop();
-  if (!bundled) throw new Error('the count thread could not be built');
+  const outside = Object.values(result.metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((imported) => imported.external && !imported.path.startsWith('node:'))
+    .map((imported) => imported.path);
+  const source = result.outputFiles[0]?.text;
+  if (outside.length > 0 || source === undefined || /import[._]meta/.test(source)) {
+    throw new Error(`the count thread's code must import nothing from outside (${outside.join(', ')})`);
+  }
+  bundled = source;
+  return workerScript(source);
+}
+
+function workerScript(bundle: string): string {
   return `
 const { parentPort, workerData } = require('node:worker_threads');
 ${NICE_THIS_THREAD}
-${bundled}
+${bundle}
 glimtCountWorker.start(require(workerData.driver), parentPort, workerData);
 `;
 }
 
 export interface CountThreadOptions {
   path: string;
-  journalPath: string;
+  /** The journal's entries beyond the mark (the thread reads none of the journal itself). */
+  pendingRows: () => JournalRow[];
   pragmas: readonly string[];
   options: CountOptions;
   clock: Clock;
@@ -104,10 +123,9 @@ export class ThreadCounter implements Counter {
   }
 
   #start(): void {
-    const { path, journalPath, pragmas, options } = this.#options;
+    const { path, pragmas, options } = this.#options;
     const data: CountWorkerData & { driver: string; nice: number } = {
       path,
-      journalPath,
       pragmas,
       labelCacheMax: LABEL_CACHE_MAX,
       options,
@@ -162,6 +180,15 @@ export class ThreadCounter implements Counter {
       for (const [id, request] of this.#requests) this.#worker.postMessage({ [request.kind]: id });
       if (this.#requests.size === 0) this.#worker.unref();
       for (const wake of this.#readyWaiters.splice(0)) wake();
+    } else if ('pending' in message) {
+      // A read that fails fails the thread's recovery, which it tries again.
+      let answer: ToCountThread;
+      try {
+        answer = { entries: message.pending, rows: this.#options.pendingRows() };
+      } catch (error) {
+        answer = { entries: message.pending, error: (error as Error).message };
+      }
+      this.#worker.postMessage(answer);
     } else if ('failed' in message) {
       this.#options.log(`a count failed: ${message.failed}`);
     }

@@ -15,13 +15,13 @@ import { deserializeState, type VisitorState } from '../core/aggregate/visitor-s
 import { type CountOptions, InlineCounter } from '../core/commit/counter.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
+import { decodeEntries, type JournalRow } from './journal-entries.ts';
 import { type CountCache, countChunks, runCountStep } from './sqlite-count.ts';
 import { batchMonth, LABEL_SQL } from './visit-grain.ts';
 
 export interface CountWorkerData {
-  /** The store's file, and its journal's. */
+  /** The store's file. */
   path: string;
-  journalPath: string;
   /** The settings of the store's writing connections. */
   pragmas: readonly string[];
   labelCacheMax: number;
@@ -36,7 +36,9 @@ export type ToCountThread =
   | { release: true }
   | { forget: [siteId: number, day: number] }
   | { clearLabels: true }
-  | { close: true };
+  | { close: true }
+  | { entries: number; rows: JournalRow[] }
+  | { entries: number; error: string };
 
 /** Count thread → event loop. */
 export type FromCountThread =
@@ -45,21 +47,21 @@ export type FromCountThread =
   | { done: number }
   | { held: number }
   | { failed: string }
-  | { closed: true };
+  | { closed: true }
+  | { pending: number };
 
 /** Runs the count thread: recovers what the journal holds beyond the mark, then counts what it is sent. */
 export function start(Driver: typeof Database, port: MessagePort, data: CountWorkerData): void {
   const post = (message: FromCountThread) => port.postMessage(message);
   const db = new Driver(data.path, { fileMustExist: true });
   for (const pragma of data.pragmas) db.pragma(pragma);
-  const journalDb = new Driver(data.journalPath, { fileMustExist: true });
-  journalDb.pragma('busy_timeout = 5000');
-  journalDb.pragma('cache_size = -256');
   const stmt = {
     loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
     mark: db.prepare('SELECT through FROM journal_mark').pluck(),
-    after: journalDb.prepare('SELECT id, events FROM journal WHERE id > ? ORDER BY id'),
   };
+  // The journal's entries beyond the mark are read by the event loop, the file's only connection.
+  const reads = new Map<number, { resolve: (rows: JournalRow[]) => void; reject: (error: Error) => void }>();
+  let nextRead = 0;
   const cache: CountCache = { statements: new Map(), labels: new Map() };
   const labelSql = { upsert: LABEL_SQL.upsert, find: LABEL_SQL.find };
   /** The count's `now` (a visitor's last_seen): the time of the latest batch, as the event loop's clock had it. */
@@ -68,10 +70,12 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
   const journal: Journal = {
     append: () => Promise.reject(new Error('the count thread does not append')),
     pending: async () => {
-      const rows = stmt.after.all(stmt.mark.get()) as { id: number; events: string }[];
-      return rows.flatMap((row) =>
-        (JSON.parse(row.events) as Committable[]).map((event) => ({ id: row.id, event })),
-      );
+      const id = ++nextRead;
+      const rows = await new Promise<JournalRow[]>((resolve, reject) => {
+        reads.set(id, { resolve, reject });
+        post({ pending: id });
+      });
+      return decodeEntries(rows);
     },
     commitThrough: async (batch: BatchResult, at: number, through: number) => {
       const month = batchMonth(batch.deltas);
@@ -118,7 +122,13 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
     chain = chain.then(work).catch((error) => post({ failed: reason(error) }));
   };
   port.on('message', (message: ToCountThread) => {
-    if ('add' in message) {
+    if ('entries' in message) {
+      // Not queued: the work in progress waits for these.
+      const read = reads.get(message.entries);
+      reads.delete(message.entries);
+      if ('rows' in message) read?.resolve(message.rows);
+      else read?.reject(new Error(`reading the journal: ${message.error}`));
+    } else if ('add' in message) {
       then(() => {
         now = message.now;
         return counter.add(JSON.parse(message.add) as Committable[], message.through);
@@ -147,7 +157,6 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
       then(async () => {
         await counter.count();
         db.close();
-        journalDb.close();
         post({ closed: true });
       });
     }

@@ -27,6 +27,7 @@ import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
+import { decodeEntries, encodeEvents, type JournalRow } from './journal-entries.ts';
 import { openWalConnection, type SqliteStore, type SyncMode, truncateWal } from './sqlite-store.ts';
 
 /** The journal of the store at `storePath`: `glimt.db` → `glimt.db.journal`. */
@@ -98,10 +99,12 @@ export class SqliteJournal implements Journal {
   }
 
   async pending(): Promise<{ id: number; event: Committable }[]> {
-    const rows = this.#stmt.after.all(this.#store.journalMark()) as { id: number; events: string }[];
-    return rows.flatMap((row) =>
-      (JSON.parse(row.events) as Committable[]).map((event) => ({ id: row.id, event })),
-    );
+    return decodeEntries(this.pendingRows());
+  }
+
+  /** The entries beyond the mark as stored (the count thread, which cannot open this file, is sent them). */
+  pendingRows(): JournalRow[] {
+    return this.#stmt.after.all(this.#store.journalMark()) as JournalRow[];
   }
 
   /** The count, with the mark, in the store's transaction; then the counted entries leave the journal. */
@@ -131,21 +134,6 @@ export class SqliteJournal implements Journal {
   }
 }
 
-const encoded = new WeakMap<readonly Committable[], string>();
-
-/**
- * A batch as the journal stores it (JSON). Kept while the batch lives: the count thread is
- * sent the same text (`count-thread.ts`), and a batch is encoded once.
- */
-export function encodeEvents(events: readonly Committable[]): string {
-  let text = encoded.get(events);
-  if (text === undefined) {
-    text = JSON.stringify(events);
-    encoded.set(events, text);
-  }
-  return text;
-}
-
 /** A connection in rollback-journal mode, unsynced: see the module comment. */
 function openRollbackConnection(path: string): Database.Database {
   let db = new Database(path);
@@ -160,6 +148,10 @@ function openRollbackConnection(path: string): Database.Database {
   }
   // TRUNCATE: the rollback journal (old page images, hashes among them) is cut to nothing after each append.
   db.pragma('journal_mode = TRUNCATE');
+  // This connection is the file's only one (the count thread is sent what it must read): it
+  // keeps its lock, and an append skips taking and dropping it and checking whether another
+  // changed the file (24 → 14 µs per append, measured alone).
+  db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('synchronous = OFF');
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
