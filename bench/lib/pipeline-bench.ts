@@ -98,7 +98,13 @@ async function walPerEvent(app: InProcess, stream: TrafficStream, batches: reado
       await Promise.all(waits);
     }
     await app.runtime.committer.drain();
-    const frames = (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]?.log ?? 0;
+    // The side thread checkpoints too (passively, every second): while it holds the checkpoint
+    // lock, this one answers busy (log -1) and is asked again.
+    let frames = -1;
+    for (let tries = 0; frames < 0 && tries < 100; tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      frames = (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]?.log ?? 0;
+    }
     db.pragma('wal_autocheckpoint = 1000');
     out.push({ batch, pagesPerCommit: (frames * batch) / total, bytesPerEvent: (frames * pageSize) / total });
   }
