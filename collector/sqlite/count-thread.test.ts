@@ -3,32 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pageview, T } from '../../test/support/events.ts';
 import {
   DEFAULT_GROUP_COMMIT,
   type GroupCommitOptions,
   GroupCommitter,
 } from '../core/commit/group-commit.ts';
-import { VISIT_DIMENSIONS } from '../core/dimensions.ts';
-import type { CollectedEvent, VisitValues } from '../core/pipeline/collected-event.ts';
 import { ThreadCounter } from './count-thread.ts';
 import { journalPathFor, SqliteJournal } from './sqlite-journal.ts';
 import { countPragmas, openSqliteStore, type SqliteStore } from './sqlite-store.ts';
 
 // Real files and a real worker thread: the count thread opens the store and the journal itself.
-const visit = Object.fromEntries(VISIT_DIMENSIONS.map((d) => [d, '(none)'])) as VisitValues;
-const T = Date.UTC(2026, 10, 25, 12);
-const pageview = (visitor: string, page = '/'): CollectedEvent => ({
-  siteId: 1,
-  time: T,
-  bucket: T / 1000,
-  day: T / 86_400_000,
-  kind: 'pageview',
-  name: 'pageview',
-  page,
-  engagedMs: 0,
-  visitor,
-  visit,
-});
 
 let dir: string;
 let path: string;

@@ -3,30 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NO_VISIT_VALUES, pageview as pageviewOf, T } from '../../test/support/events.ts';
 import { aggregateBatch } from '../core/aggregate/aggregate-batch.ts';
-import { VISIT_DIMENSIONS } from '../core/dimensions.ts';
-import type { CollectedEvent, VisitValues } from '../core/pipeline/collected-event.ts';
+import type { CollectedEvent } from '../core/pipeline/collected-event.ts';
 import type { VisitGrainQuery, VisitGrainRow } from '../core/store.ts';
 import { countChunks, runCountStep } from './sqlite-count.ts';
 import { journalPathFor, SqliteJournal } from './sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
 import { LABEL_SQL, visitGrainSql } from './visit-grain.ts';
 
-const visit = Object.fromEntries(VISIT_DIMENSIONS.map((d) => [d, '(none)'])) as VisitValues;
-const T = Date.UTC(2026, 10, 25, 12);
 const DAY = T / 86_400_000;
-const pageview = (visitor: string): CollectedEvent => ({
-  siteId: 1,
-  time: T,
-  bucket: T / 1000,
-  day: DAY,
-  kind: 'pageview',
-  name: 'pageview',
-  page: '/',
-  engagedMs: 0,
-  visitor,
-  visit: { ...visit, source: 'Direct' },
-});
+const pageview = (visitor: string): CollectedEvent => pageviewOf(visitor, '/', { source: 'Direct' });
 
 let dir: string;
 let path: string;
@@ -173,7 +160,7 @@ describe('SqliteStore.commitCounted (the count that yields)', () => {
             bucket: Math.floor(time / 3_600_000) * 3600,
             day: DAY + d,
             page,
-            visit: { ...visit, source: v === 0 ? 'Google' : 'Direct', browser: `B${d % 3}` },
+            visit: { ...NO_VISIT_VALUES, source: v === 0 ? 'Google' : 'Direct', browser: `B${d % 3}` },
           });
         }
       }
@@ -278,7 +265,7 @@ describe('runCountStep', () => {
 describe('labels when another process removes a site', () => {
   it('forgets the cached label ids of a site id that another process freed and reused', async () => {
     const counted = async (visitor: string, source: string) => {
-      const event = { ...pageview(visitor), visit: { ...visit, source } };
+      const event = { ...pageview(visitor), visit: { ...NO_VISIT_VALUES, source } };
       const through = await journal.append([event]);
       await journal.commitThrough(aggregateBatch([event], new Map()), T, through);
     };

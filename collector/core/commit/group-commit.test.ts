@@ -2,26 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pageview, T } from '../../../test/support/events.ts';
 import { journalPathFor, SqliteJournal } from '../../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../../sqlite/sqlite-store.ts';
-import { VISIT_DIMENSIONS } from '../dimensions.ts';
-import type { CollectedEvent, VisitValues } from '../pipeline/collected-event.ts';
 import { GroupCommitter } from './group-commit.ts';
-
-const visit = Object.fromEntries(VISIT_DIMENSIONS.map((d) => [d, '(none)'])) as VisitValues;
-const T = Date.UTC(2026, 10, 25, 12);
-const pageview = (visitor: string, page = '/'): CollectedEvent => ({
-  siteId: 1,
-  time: T,
-  bucket: T / 1000,
-  day: T / 86_400_000,
-  kind: 'pageview',
-  name: 'pageview',
-  page,
-  engagedMs: 0,
-  visitor,
-  visit,
-});
 
 let dir: string;
 let store: SqliteStore;
