@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pageview, T } from '../../test/support/events.ts';
+import { dayTotal, journalEvents, pageview, T } from '../../test/support/events.ts';
 import {
   DEFAULT_GROUP_COMMIT,
   type GroupCommitOptions,
@@ -58,16 +58,8 @@ function committer(options: Partial<GroupCommitOptions> = {}, busyMs?: number) {
   return { counter, committer: new GroupCommitter(store, journal, () => T, options, counter) };
 }
 
-const sum = (column: string) =>
-  store.db
-    .prepare(`SELECT coalesce(sum(${column}), 0) FROM rollup_day WHERE dim = 0`)
-    .pluck()
-    .get() as number;
-const journalRows = () =>
-  journal.db
-    .prepare('SELECT coalesce(sum(json_array_length(events)), 0) FROM journal')
-    .pluck()
-    .get() as number;
+const sum = (column: string) => dayTotal(store.db, column);
+const journalRows = () => journalEvents(journal.db);
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 5_000;

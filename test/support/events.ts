@@ -24,3 +24,22 @@ export function pageview(visitor: string, page = '/', visit: Partial<VisitValues
     visit: { ...NO_VISIT_VALUES, ...visit },
   };
 }
+
+/** The day totals' sum of one counter in a store's file (`dim` 0: the site's total). */
+export function dayTotal(
+  db: { prepare(sql: string): { pluck(): { get(): unknown } } },
+  column: string,
+): number {
+  return db
+    .prepare(`SELECT coalesce(sum(${column}), 0) FROM rollup_day WHERE dim = 0`)
+    .pluck()
+    .get() as number;
+}
+
+/** Events waiting in a journal file (one row per acknowledged batch, a JSON array). */
+export function journalEvents(db: { prepare(sql: string): { pluck(): { get(): unknown } } }): number {
+  return db
+    .prepare('SELECT coalesce(sum(json_array_length(events)), 0) FROM journal')
+    .pluck()
+    .get() as number;
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pageview, T } from '../../../test/support/events.ts';
+import { dayTotal, journalEvents, pageview, T } from '../../../test/support/events.ts';
 import { journalPathFor, SqliteJournal } from '../../sqlite/sqlite-journal.ts';
 import { openSqliteStore, type SqliteStore } from '../../sqlite/sqlite-store.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -32,17 +32,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const sum = (column: string) =>
-  store.db
-    .prepare(`SELECT coalesce(sum(${column}), 0) FROM rollup_day WHERE dim = 0`)
-    .pluck()
-    .get() as number;
-/** Events waiting in the journal (one row per acknowledged batch, a JSON array). */
-const journalRows = () =>
-  journal.db
-    .prepare('SELECT coalesce(sum(json_array_length(events)), 0) FROM journal')
-    .pluck()
-    .get() as number;
+const sum = (column: string) => dayTotal(store.db, column);
+const journalRows = () => journalEvents(journal.db);
 
 describe('GroupCommitter', () => {
   it('acknowledges events that arrive together with one journal append, and counts them after', async () => {
