@@ -43,9 +43,11 @@ export async function createNodeRuntime(
 ): Promise<NodeRuntime> {
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => console.log(line));
+  // The journal has a WAL only when every commit is synced (sqlite-journal.ts).
+  const walFiles = [config.db, ...(config.sync === 'full' ? [journalPathFor(config.db)] : [])];
   const store = openSqliteStore(config.db, config.sync, {
-    // The journal has a WAL only when every commit is synced (sqlite-journal.ts).
-    alsoCheckpoint: config.sync === 'full' ? [journalPathFor(config.db)] : [],
+    // The count thread checkpoints them, for a database file (below).
+    checkpointedElsewhere: config.db !== ':memory:',
     onThreadError: (error) => log(`the SQLite side thread stopped: ${error.message}`),
   });
   const sites = new SiteRegistry(store);
@@ -60,6 +62,7 @@ export async function createNodeRuntime(
       ? undefined
       : new ThreadCounter({
           path: config.db,
+          checkpoint: walFiles,
           pendingRows: () => journal.pendingRows(),
           pragmas: countPragmas(config.db, config.sync),
           options: commit,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -25,7 +25,8 @@ let logged: string[];
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'glimt-count-thread-'));
   path = join(dir, 'glimt.db');
-  store = openSqliteStore(path);
+  // As the collector opens it: the count thread, not the store's side thread, checkpoints.
+  store = openSqliteStore(path, 'normal', { checkpointedElsewhere: true });
   journal = new SqliteJournal(store, journalPathFor(path));
   await store.addSite('example.com', {});
   counters = [];
@@ -42,6 +43,7 @@ afterEach(async () => {
 function threadCounter(options: Partial<GroupCommitOptions> = {}, busyMs = 5000): ThreadCounter {
   const counter = new ThreadCounter({
     path,
+    checkpoint: [path],
     pendingRows: () => journal.pendingRows(),
     pragmas: [...countPragmas(path, 'normal'), `busy_timeout = ${busyMs}`],
     options: { ...DEFAULT_GROUP_COMMIT, ...options },
@@ -226,5 +228,24 @@ describe('ThreadCounter', () => {
     expect(await salted, 'the event loop ran while the write waited').toBe(true);
     await settling;
     expect(sum('pageviews')).toBe(20);
+  });
+
+  it('checkpoints the WAL its counts write, about once a second', async () => {
+    const { committer: c } = committer({ countEveryMs: 60_000 });
+    await c.recover();
+    await Promise.all(Array.from({ length: 500 }, (_, i) => c.submit(pageview(`v${i}`, `/p${i}`))));
+    await c.settle();
+    // The WAL index (-shm): mxFrame, the WAL's last frame (header, offset 16), and nBackfill,
+    // the frames copied into the database (checkpoint info, offset 96). No connection here
+    // checkpoints on its own (wal_autocheckpoint = 0).
+    const walIndex = () => {
+      const shm = readFileSync(`${path}-shm`);
+      return { frames: shm.readUInt32LE(16), copied: shm.readUInt32LE(96) };
+    };
+    expect(walIndex().frames).toBeGreaterThan(0);
+    await until(() => {
+      const { frames, copied } = walIndex();
+      return copied === frames;
+    }, 'the count thread checkpoints');
   });
 });

@@ -72,6 +72,8 @@ glimtCountWorker.start(require(workerData.driver), parentPort, workerData);
 
 export interface CountThreadOptions {
   path: string;
+  /** WAL files the thread checkpoints, about once a second (`checkpoints.ts`). */
+  checkpoint: readonly string[];
   /** The journal's entries beyond the mark (the thread reads none of the journal itself). */
   pendingRows: () => JournalRow[];
   pragmas: readonly string[];
@@ -123,9 +125,11 @@ export class ThreadCounter implements Counter {
   }
 
   #start(): void {
-    const { path, pragmas, options } = this.#options;
+    const { path, checkpoint, pragmas, options } = this.#options;
     const data: CountWorkerData & { driver: string; nice: number } = {
       path,
+      checkpoint,
+      checkpointEveryMs: 1000,
       pragmas,
       labelCacheMax: LABEL_CACHE_MAX,
       options,

@@ -15,6 +15,7 @@ import { deserializeState, type VisitorState } from '../core/aggregate/visitor-s
 import { type CountOptions, InlineCounter } from '../core/commit/counter.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
+import { RESTART_EVERY, startCheckpoints } from './checkpoints.ts';
 import { decodeEntries, type JournalRow } from './journal-entries.ts';
 import { type CountCache, countChunks, runCountStep } from './sqlite-count.ts';
 import { batchMonth, LABEL_SQL } from './visit-grain.ts';
@@ -22,6 +23,9 @@ import { batchMonth, LABEL_SQL } from './visit-grain.ts';
 export interface CountWorkerData {
   /** The store's file. */
   path: string;
+  /** WAL files this thread checkpoints (`checkpoints.ts`): the store's, and the journal's in `full`. */
+  checkpoint: readonly string[];
+  checkpointEveryMs: number;
   /** The settings of the store's writing connections. */
   pragmas: readonly string[];
   labelCacheMax: number;
@@ -97,6 +101,14 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
       return found;
     },
   };
+  // Counts here are synchronous: a checkpoint never finds this thread's count in its transaction.
+  const stopCheckpoints = startCheckpoints(
+    (file) => new Driver(file, { fileMustExist: true }),
+    data.checkpoint,
+    data.checkpointEveryMs,
+    RESTART_EVERY,
+    () => false,
+  );
   const counter = new InlineCounter(
     store,
     journal,
@@ -156,6 +168,7 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
     } else if ('close' in message) {
       then(async () => {
         await counter.count();
+        stopCheckpoints();
         db.close();
         post({ closed: true });
       });

@@ -73,6 +73,12 @@ const SUMS = COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
 export interface OpenOptions {
   /** Other WAL files for the side thread to checkpoint (the journal's). */
   alsoCheckpoint?: readonly string[];
+  /**
+   * Another thread checkpoints the WAL files (the count thread, `checkpoints.ts`): the store's
+   * writing side thread then starts only if a count is sent to it (an `InlineCounter`), and
+   * checkpoints nothing. An idle thread costs ~18 MB.
+   */
+  checkpointedElsewhere?: boolean;
   /** The side thread died (queries then fail). */
   onThreadError?: (error: Error) => void;
 }
@@ -95,14 +101,10 @@ export function openSqliteStore(
     ((error: Error) => console.error(`glimt: a SQLite side thread stopped: ${error.message}`));
   // Two side threads: one writes counts and checkpoints the WAL, one answers stats queries, so
   // that a query of seconds (a year, filtered) holds up no count, and no count holds it up.
+  const checkpoint = options.checkpointedElsewhere ? [] : [path, ...(options.alsoCheckpoint ?? [])];
   const startWriter = () =>
-    new SqliteThread({
-      path,
-      pragmas: countPragmas(path, sync),
-      checkpoint: [path, ...(options.alsoCheckpoint ?? [])],
-      onError,
-    });
-  let writer = startWriter();
+    new SqliteThread({ path, pragmas: countPragmas(path, sync), checkpoint, onError });
+  let writer = options.checkpointedElsewhere ? undefined : startWriter();
   // Started at the first query: a collector nobody reads from needs no second thread.
   let reader: SqliteThread | undefined;
   return new SqliteStore(db, {
@@ -113,12 +115,12 @@ export function openSqliteStore(
     step: (step) => {
       // A thread that died (its error is logged) is replaced at the next count: counting goes
       // on, and the journal, which kept every event, is replayed from the mark.
-      if (writer.exited && 'begin' in step) writer = startWriter();
-      return writer.step(step);
+      if ((!writer || writer.exited) && 'begin' in step) writer = startWriter();
+      return writer ? writer.step(step) : Promise.reject(new Error('no count was begun'));
     },
-    clearLabels: () => writer.clearLabels(),
+    clearLabels: () => writer?.clearLabels(),
     close: async () => {
-      await Promise.all([writer.close(), reader?.close()]);
+      await Promise.all([writer?.close(), reader?.close()]);
     },
   });
 }

@@ -7,22 +7,20 @@
  *   thread of its own, `count-thread.ts`): a count writes thousands of rows in one
  *   transaction (`sqlite-count.ts`); the writer thread writes them on a connection of its
  *   own, and the event loop only builds the rows. The store sends no other write while one runs.
- * - **Checkpoints.** SQLite checkpoints a WAL on the connection that happens to commit when it
- *   passes 1000 pages: that commit then copies the pages into the database and syncs both
- *   files, tens of milliseconds. Automatic checkpoints are off on the collector's connections
- *   (`wal_autocheckpoint = 0`); the writer thread checkpoints each file it is given, passively
- *   (never waiting for a lock, never blocking a writer), about once a second
- *   (https://www.sqlite.org/wal.html#automatic_checkpoint).
+ * - **Checkpoints** (`checkpoints.ts`), where no count thread does them (the CLI, tests): the
+ *   writer thread checkpoints each file it is given about once a second. With a count thread
+ *   (the collector), the writer thread starts only if a count is sent to it.
  * - **Stats queries.** A year's filtered breakdown reads millions of visit-grain rows
  *   (seconds); on the event loop, acknowledgements would wait for it, and on the writer
  *   thread, counts would. The reader thread runs them on a read-only connection of its own,
  *   and sees what counts have committed.
  *
- * The worker is a few lines of CommonJS evaluated as they are, plus `runCountStep`'s source: it
- * needs better-sqlite3 and nothing else of Glimt's.
+ * The worker is a few lines of CommonJS evaluated as they are, plus the sources of
+ * `runCountStep` and `startCheckpoints`: it needs better-sqlite3 and nothing else of Glimt's.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { RESTART_EVERY, startCheckpoints } from './checkpoints.ts';
 import { type CountStep, LABEL_CACHE_MAX, runCountStep } from './sqlite-count.ts';
 
 /**
@@ -44,11 +42,9 @@ var __name = (f) => f; // what a TypeScript transform may wrap named functions i
 ${NICE_THIS_THREAD}
 const runCountStep = ${runCountStep.toString()};
 let counter;
-const checkpointers = new Map();
 let reader;
 const statements = new Map();
 const countCache = { statements: new Map(), labels: new Map() };
-let round = 0;
 const countConnection = () => {
   if (!counter) {
     counter = new Database(workerData.path, { fileMustExist: true });
@@ -56,37 +52,14 @@ const countConnection = () => {
   }
   return counter;
 };
-// Checkpoints use connections of their own that give up after 100 ms: a RESTART takes the
-// write lock while it waits for readers (another process's, say), and the store's own writes
-// on the event loop must not wait for it longer than that.
-const checkpointer = (path) => {
-  let db = checkpointers.get(path);
-  if (!db) {
-    db = new Database(path, { fileMustExist: true });
-    db.pragma('busy_timeout = 100');
-    db.pragma('cache_size = -64'); // it reads no table: 64 KiB, not the default 2 MB
-    checkpointers.set(path, db);
-  }
-  return db;
-};
-const checkpoint = () => {
-  // Mostly PASSIVE. Every few rounds RESTART: a WAL restarts from its beginning only when a
-  // writer finds it wholly checkpointed, which a file written hundreds of times a second never
-  // is at the right moment; RESTART waits (here, on this thread) for a gap between writes,
-  // checkpoints, and holds writers for that moment so that the next one starts the log over.
-  // Not while this thread's count holds the write lock: it would only wait for itself.
-  if (counter?.inTransaction) return;
-  const mode = ++round % workerData.restartEvery === 0 ? 'RESTART' : 'PASSIVE';
-  for (const path of workerData.checkpoint) {
-    try {
-      checkpointer(path).pragma('wal_checkpoint(' + mode + ')');
-    } catch {
-      // not there yet, busy or locked: the next round takes it
-    }
-  }
-};
-// A thread with no file to checkpoint (the store's reader) keeps no timer.
-const timer = workerData.checkpoint.length > 0 ? setInterval(checkpoint, workerData.everyMs) : undefined;
+const startCheckpoints = ${startCheckpoints.toString()};
+const stopCheckpoints = startCheckpoints(
+  (path) => new Database(path, { fileMustExist: true }),
+  workerData.checkpoint,
+  workerData.everyMs,
+  workerData.restartEvery,
+  () => counter?.inTransaction === true,
+);
 const reason = (error) => String(error && error.message ? error.message : error);
 const answer = (id, work) => {
   try {
@@ -97,10 +70,9 @@ const answer = (id, work) => {
 };
 parentPort.on('message', (message) => {
   if (message.close) {
-    clearInterval(timer);
+    stopCheckpoints();
     reader?.close();
     counter?.close();
-    for (const db of checkpointers.values()) db.close();
     parentPort.postMessage({ closed: true });
     return;
   }
@@ -141,9 +113,6 @@ parentPort.on('message', (message) => {
 
 /** The thread's nice value (Linux): a count runs when the event loop leaves a core to it. */
 const NICE = 10;
-
-/** Every how many checkpoint rounds (seconds) a RESTART checkpoint lets the WAL files start over. */
-const RESTART_EVERY = 5;
 
 interface Waiting {
   resolve: (rows: unknown[]) => void;
