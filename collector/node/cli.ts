@@ -9,6 +9,7 @@ import { checkSite, normaliseDomain, type SiteInputError } from '../core/sites.t
 import { exportCsv } from '../core/stats/csv.ts';
 import { parseFilters } from '../core/stats/filtered.ts';
 import { parseRange } from '../core/stats/range.ts';
+import { JournalLockedError } from '../sqlite/sqlite-journal.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import { startServer } from './serve.ts';
 
@@ -133,7 +134,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof JournalLockedError) {
       console.error(`glimt: ${error.message}`);
       if (error instanceof UsageError) console.error(USAGE);
     } else {

@@ -63,7 +63,7 @@ export async function createNodeRuntime(
       : new ThreadCounter({
           path: config.db,
           checkpoint: walFiles,
-          pendingRows: () => journal.pendingRows(),
+          pendingRows: (after, limit) => journal.pendingRows(after, limit),
           pragmas: countPragmas(config.db, config.sync),
           options: commit,
           clock,

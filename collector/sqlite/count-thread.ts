@@ -74,8 +74,8 @@ export interface CountThreadOptions {
   path: string;
   /** WAL files the thread checkpoints, about once a second (`checkpoints.ts`). */
   checkpoint: readonly string[];
-  /** The journal's entries beyond the mark (the thread reads none of the journal itself). */
-  pendingRows: () => JournalRow[];
+  /** The journal's entries beyond the mark and `after`, at most `limit` (the thread reads none of the journal itself). */
+  pendingRows: (after: number, limit: number) => JournalRow[];
   pragmas: readonly string[];
   options: CountOptions;
   clock: Clock;
@@ -142,7 +142,7 @@ export class ThreadCounter implements Counter {
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     this.#worker = worker;
-    worker.on('message', (message: FromCountThread) => this.#receive(message));
+    worker.on('message', (message: FromCountThread) => this.#receive(message, worker));
     worker.on('error', (error) => this.#options.log(`the count thread failed: ${error.message}`));
     this.#exited = false;
     worker.once('exit', () => {
@@ -163,7 +163,8 @@ export class ThreadCounter implements Counter {
     // Referenced until it is ready (a start waits for its recovery), then only while answers are awaited.
   }
 
-  #receive(message: FromCountThread): void {
+  /** `from`: the thread that sent it (a reply goes to it, not to one started since). */
+  #receive(message: FromCountThread, from: Worker): void {
     if ('counted' in message) {
       this.#uncounted = Math.max(0, this.#uncounted - message.counted.events);
       this.#options.onCounted(message.counted.through);
@@ -174,6 +175,7 @@ export class ThreadCounter implements Counter {
       if (this.#requests.size === 0 && this.#ready) this.#worker.unref();
       request?.resolve();
     } else if ('ready' in message) {
+      if (from !== this.#worker) return;
       this.#ready = true;
       this.#recovered = message.ready.events;
       // What the recovery read is counted; everything after it goes now, in order.
@@ -188,11 +190,11 @@ export class ThreadCounter implements Counter {
       // A read that fails fails the thread's recovery, which it tries again.
       let answer: ToCountThread;
       try {
-        answer = { entries: message.pending, rows: this.#options.pendingRows() };
+        answer = { entries: message.pending, rows: this.#options.pendingRows(message.after, message.limit) };
       } catch (error) {
         answer = { entries: message.pending, error: (error as Error).message };
       }
-      this.#worker.postMessage(answer);
+      from.postMessage(answer);
     } else if ('failed' in message) {
       this.#options.log(`a count failed: ${message.failed}`);
     }

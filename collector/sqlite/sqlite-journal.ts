@@ -14,7 +14,7 @@
  * operating system without waiting for the disk, which is what `normal` promises: a 202
  * survives a crash of the process (https://www.sqlite.org/pragma.html#pragma_synchronous);
  * the rollback journal still undoes a transaction that a crash cut short. `full` (power
- * loss too) keeps a WAL synced at every commit, checkpointed by the side thread.
+ * loss too) keeps a WAL synced at every commit, checkpointed by the count thread.
  *
  * What is counted is marked in the store (`journal_mark`), in the count's transaction: the
  * two files never need to commit together. Entries at or below the mark are deleted after the
@@ -40,9 +40,13 @@ export class SqliteJournal implements Journal {
   readonly #store: SqliteStore;
   readonly #stmt;
 
-  constructor(store: SqliteStore, path: string, sync: SyncMode = 'normal') {
+  /**
+   * `lockedWaitMs`: how long to wait for another collector on the same database to let go of
+   * the journal (one draining at a restart) before refusing to start.
+   */
+  constructor(store: SqliteStore, path: string, sync: SyncMode = 'normal', lockedWaitMs = 30_000) {
     this.#store = store;
-    const db = sync === 'full' ? openWalConnection(path, sync) : openRollbackConnection(path);
+    const db = sync === 'full' ? openWalConnection(path, sync) : openRollbackConnection(path, lockedWaitMs);
     // Its table holds about a second of events: 256 KiB of page cache, not the default 2 MB.
     db.pragma('cache_size = -256');
     // AUTOINCREMENT: ids never go back, even when every entry is deleted (the mark must stay below new ids).
@@ -52,7 +56,7 @@ export class SqliteJournal implements Journal {
     this.db = db;
     this.#stmt = {
       append: db.prepare('INSERT INTO journal (events) VALUES (?)'),
-      after: db.prepare('SELECT id, events FROM journal WHERE id > ? ORDER BY id'),
+      afterPage: db.prepare('SELECT id, events FROM journal WHERE id > ? ORDER BY id LIMIT ?'),
       adoptLegacy: db.prepare('INSERT OR IGNORE INTO journal (id, events) VALUES (?, ?)'),
       deleteSome: db.prepare(
         'DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE id <= ? ORDER BY id LIMIT 16)',
@@ -102,9 +106,12 @@ export class SqliteJournal implements Journal {
     return decodeEntries(this.pendingRows());
   }
 
-  /** The entries beyond the mark as stored (the count thread, which cannot open this file, is sent them). */
-  pendingRows(): JournalRow[] {
-    return this.#stmt.after.all(this.#store.journalMark()) as JournalRow[];
+  /**
+   * The entries beyond the mark (and beyond `after`) as stored, oldest first, at most `limit`:
+   * the count thread, which cannot open this file, is sent them a page at a time.
+   */
+  pendingRows(after = 0, limit = -1): JournalRow[] {
+    return this.#stmt.afterPage.all(Math.max(after, this.#store.journalMark()), limit) as JournalRow[];
   }
 
   /** The count, with the mark, in the store's transaction; then the counted entries leave the journal. */
@@ -134,10 +141,20 @@ export class SqliteJournal implements Journal {
   }
 }
 
+/** Another collector holds the journal: an operator's error to report as it is, not a crash. */
+export class JournalLockedError extends Error {}
+
 /** A connection in rollback-journal mode, unsynced: see the module comment. */
-function openRollbackConnection(path: string): Database.Database {
-  let db = new Database(path);
-  if (!intact(db)) {
+function openRollbackConnection(path: string, lockedWaitMs: number): Database.Database {
+  let db = new Database(path, { timeout: Math.min(5000, lockedWaitMs) });
+  const state = journalState(db, lockedWaitMs);
+  if (state === 'locked') {
+    db.close();
+    throw new JournalLockedError(
+      `the journal ${path} is held by another glimt serve on the same database: stop that one first`,
+    );
+  }
+  if (state === 'damaged') {
     // Unsynced, the file can be left damaged by a crash of the machine (not of the process):
     // what it held is lost, as `normal` allows, and Glimt starts with an empty journal rather
     // than not at all. It is deleted, not kept aside: its entries carry visitor hashes.
@@ -158,10 +175,22 @@ function openRollbackConnection(path: string): Database.Database {
   return db;
 }
 
-function intact(db: Database.Database): boolean {
-  try {
-    return db.pragma('quick_check', { simple: true }) === 'ok';
-  } catch {
-    return false; // "file is not a database", "database disk image is malformed"
+/**
+ * Whether the journal can be read: `locked` while another collector holds it (its connection
+ * keeps an exclusive lock), which is not damage: that journal is live, and is left alone.
+ */
+function journalState(db: Database.Database, lockedWaitMs: number): 'intact' | 'damaged' | 'locked' {
+  const giveUp = Date.now() + lockedWaitMs;
+  for (;;) {
+    try {
+      return db.pragma('quick_check', { simple: true }) === 'ok' ? 'intact' : 'damaged';
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      // "file is not a database", "database disk image is malformed"
+      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) return 'damaged';
+      // Each try waits the connection's busy timeout (up to 5 s); a collector that is draining
+      // lets go within about 20 s.
+      if (Date.now() >= giveUp) return 'locked';
+    }
   }
 }

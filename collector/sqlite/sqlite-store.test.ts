@@ -234,6 +234,15 @@ describe('the journal after a crash of the machine', () => {
     const id = await journal.append([pageview('b')]);
     expect((await journal.pending()).map((p) => p.id)).toEqual([id]);
   });
+
+  it('is left alone while another collector holds it: the second refuses to start', async () => {
+    const id = await journal.append([pageview('a')]); // this collector now holds the journal's lock
+    const file = journalPathFor(path);
+    expect(() => new SqliteJournal(store, file, 'normal', 300)).toThrow(/held by another glimt serve/);
+    // Not taken for damage: the live journal is still there, with its entry.
+    expect((await journal.pending()).map((p) => p.id)).toEqual([id]);
+    expect(await journal.append([pageview('b')])).toBe(id + 1);
+  });
 });
 
 describe('runCountStep', () => {
