@@ -32,9 +32,17 @@ export interface CountWorkerData {
   options: CountOptions;
 }
 
+/** One journaled batch: its journal JSON, its journal id, the event loop's clock then, its size. */
+export interface AddBatch {
+  add: string;
+  through: number;
+  now: number;
+  events: number;
+}
+
 /** Event loop → count thread. Ids pair a request with its answer. */
 export type ToCountThread =
-  | { add: string; through: number; now: number; events: number }
+  | { adds: AddBatch[] }
   | { count: number }
   | { hold: number }
   | { release: true }
@@ -149,10 +157,12 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
       reads.delete(message.entries);
       if ('rows' in message) read?.resolve(message.rows);
       else read?.reject(new Error(`reading the journal: ${message.error}`));
-    } else if ('add' in message) {
-      then(() => {
-        now = message.now;
-        return counter.add(JSON.parse(message.add) as Committable[], message.through);
+    } else if ('adds' in message) {
+      then(async () => {
+        for (const batch of message.adds) {
+          now = batch.now;
+          await counter.add(JSON.parse(batch.add) as Committable[], batch.through);
+        }
       });
     } else if ('count' in message) {
       then(() => counter.count().then(() => post({ done: message.count })));
