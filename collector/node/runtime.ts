@@ -72,7 +72,7 @@ export async function createNodeRuntime(
             void journal.deleteThrough(through).catch((error: Error) => {
               log(`deleting counted journal entries failed: ${error.message}`);
             }),
-          log: (line) => log(line),
+          log,
         });
   if (counter) {
     store.onClearLabels(() => counter.clearLabels());

@@ -12,6 +12,9 @@
  */
 import type Database from 'better-sqlite3';
 
+/** How often a thread checkpoints its files (ms). */
+export const CHECKPOINT_EVERY_MS = 1000;
+
 /** Every how many rounds (seconds) a RESTART checkpoint lets the WAL files start over. */
 export const RESTART_EVERY = 5;
 

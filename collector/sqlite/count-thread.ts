@@ -14,17 +14,17 @@
  * If the thread dies, it is started again: it counts what the journal holds beyond the
  * mark, and is then sent only the batches that came after what it read.
  */
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync, stop } from 'esbuild';
 import type { Counter, CountOptions } from '../core/commit/counter.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Clock } from '../core/ports.ts';
+import { CHECKPOINT_EVERY_MS } from './checkpoints.ts';
 import type { AddBatch, CountWorkerData, FromCountThread, ToCountThread } from './count-worker.ts';
 import { encodeEvents, type JournalRow } from './journal-entries.ts';
 import { LABEL_CACHE_MAX } from './sqlite-count.ts';
-import { NICE_THIS_THREAD } from './sqlite-thread.ts';
+import { NICE_THIS_THREAD, threadBasics } from './sqlite-thread.ts';
 
 let bundled: string | undefined;
 
@@ -135,15 +135,14 @@ export class ThreadCounter implements Counter {
 
   #start(): void {
     const { path, checkpoint, pragmas, options } = this.#options;
-    const data: CountWorkerData & { driver: string; nice: number } = {
+    const data: CountWorkerData & ReturnType<typeof threadBasics> = {
       path,
       checkpoint,
-      checkpointEveryMs: 1000,
+      checkpointEveryMs: CHECKPOINT_EVERY_MS,
       pragmas,
       labelCacheMax: LABEL_CACHE_MAX,
       options,
-      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      nice: NICE,
+      ...threadBasics(),
     };
     const worker = new Worker(workerSource(), {
       eval: true,
@@ -336,6 +335,3 @@ export class ThreadCounter implements Counter {
     await worker.terminate();
   }
 }
-
-/** The thread's nice value (Linux): requests on the event loop come first. */
-const NICE = 10;

@@ -11,13 +11,12 @@
 import type { MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
-import { deserializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { type CountOptions, InlineCounter } from '../core/commit/counter.ts';
 import type { Committable } from '../core/pipeline/collected-event.ts';
 import type { Journal } from '../core/store.ts';
 import { RESTART_EVERY, startCheckpoints } from './checkpoints.ts';
 import { decodeEntries, type JournalRow } from './journal-entries.ts';
-import { type CountCache, countChunks, runCountStep } from './sqlite-count.ts';
+import { type CountCache, countChunks, loadStates, READ_SQL, runCountStep } from './sqlite-count.ts';
 import { batchMonth, LABEL_SQL } from './visit-grain.ts';
 
 export interface CountWorkerData {
@@ -71,8 +70,8 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
   const db = new Driver(data.path, { fileMustExist: true });
   for (const pragma of data.pragmas) db.pragma(pragma);
   const stmt = {
-    loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
-    mark: db.prepare('SELECT through FROM journal_mark').pluck(),
+    loadVisitor: db.prepare(READ_SQL.visitorState).pluck(),
+    mark: db.prepare(READ_SQL.mark).pluck(),
   };
   // The journal's entries beyond the mark are read by the event loop, the file's only connection.
   const reads = new Map<number, { resolve: (rows: JournalRow[]) => void; reject: (error: Error) => void }>();
@@ -108,16 +107,7 @@ export function start(Driver: typeof Database, port: MessagePort, data: CountWor
       runCountStep(db, { commit: true }, cache, data.labelCacheMax);
     },
   };
-  const store = {
-    loadVisitors: async (hashes: readonly string[]) => {
-      const found = new Map<string, VisitorState>();
-      for (const hash of hashes) {
-        const text = stmt.loadVisitor.get(hash) as string | undefined;
-        if (text !== undefined) found.set(hash, deserializeState(text));
-      }
-      return found;
-    },
-  };
+  const store = { loadVisitors: async (hashes: readonly string[]) => loadStates(stmt.loadVisitor, hashes) };
   // Counts here are synchronous: a checkpoint never finds this thread's count in its transaction.
   const stopCheckpoints = startCheckpoints(
     (file) => new Driver(file, { fileMustExist: true }),

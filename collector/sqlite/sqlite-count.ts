@@ -19,7 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
-import { serializeState } from '../core/aggregate/visitor-state.ts';
+import { deserializeState, serializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
 import { GRAIN_LABELS, visitGrainRows, visitGrainUpserts } from './visit-grain.ts';
 
@@ -69,6 +69,25 @@ export const COUNT_SQL = {
   visitor: `INSERT INTO visitor (hash, site_id, day, last_seen, state) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT DO UPDATE SET day = excluded.day, last_seen = excluded.last_seen, state = excluded.state`,
 };
+
+/** What a count reads back: a visitor's stored state, and how far the journal is counted. */
+export const READ_SQL = {
+  visitorState: 'SELECT state FROM visitor WHERE hash = ?',
+  mark: 'SELECT through FROM journal_mark',
+};
+
+/** The stored states of those `hashes` that have one, through `READ_SQL.visitorState` (plucked). */
+export function loadStates(
+  visitorState: { get(hash: string): unknown },
+  hashes: readonly string[],
+): Map<string, VisitorState> {
+  const found = new Map<string, VisitorState>();
+  for (const hash of hashes) {
+    const text = visitorState.get(hash) as string | undefined;
+    if (text !== undefined) found.set(hash, deserializeState(text));
+  }
+  return found;
+}
 
 /**
  * A batch's writes, as data, in chunks. A chunk ends `slice.ms` after the previous one was

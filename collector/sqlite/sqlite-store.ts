@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { BatchResult } from '../core/aggregate/aggregate-batch.ts';
-import { deserializeState, type VisitorState } from '../core/aggregate/visitor-state.ts';
+import type { VisitorState } from '../core/aggregate/visitor-state.ts';
 import { COUNTERS } from '../core/dimensions.ts';
 import { type SiteRow, toSite } from '../core/site-row.ts';
 import type {
@@ -31,6 +31,8 @@ import {
   type CountStep,
   countChunks,
   LABEL_CACHE_MAX,
+  loadStates,
+  READ_SQL,
   runCountStep,
 } from './sqlite-count.ts';
 import { SqliteThread } from './sqlite-thread.ts';
@@ -189,8 +191,8 @@ export class SqliteStore implements Store {
       close: async () => undefined,
     };
     this.#stmt = {
-      loadVisitor: db.prepare('SELECT state FROM visitor WHERE hash = ?').pluck(),
-      getMark: db.prepare('SELECT through FROM journal_mark').pluck(),
+      loadVisitor: db.prepare(READ_SQL.visitorState).pluck(),
+      getMark: db.prepare(READ_SQL.mark).pluck(),
     };
   }
 
@@ -340,12 +342,7 @@ export class SqliteStore implements Store {
   }
 
   async loadVisitors(hashes: readonly string[]): Promise<Map<string, VisitorState>> {
-    const found = new Map<string, VisitorState>();
-    for (const hash of hashes) {
-      const text = this.#stmt.loadVisitor.get(hash) as string | undefined;
-      if (text !== undefined) found.set(hash, deserializeState(text));
-    }
-    return found;
+    return loadStates(this.#stmt.loadVisitor, hashes);
   }
 
   async commit(batch: BatchResult, now: number): Promise<void> {

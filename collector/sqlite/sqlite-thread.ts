@@ -20,7 +20,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { RESTART_EVERY, startCheckpoints } from './checkpoints.ts';
+import { CHECKPOINT_EVERY_MS, RESTART_EVERY, startCheckpoints } from './checkpoints.ts';
 import { type CountStep, LABEL_CACHE_MAX, runCountStep } from './sqlite-count.ts';
 
 /**
@@ -111,8 +111,15 @@ parentPort.on('message', (message) => {
 });
 `;
 
-/** The thread's nice value (Linux): a count runs when the event loop leaves a core to it. */
-const NICE = 10;
+/**
+ * What every side thread of Glimt's is given to start with (both this module's and the count
+ * thread's): the path of better-sqlite3 to `require` (evaluated code has no module of its own to
+ * resolve from), and its nice value (Linux): counts and queries run when the event loop leaves
+ * a core to them.
+ */
+export function threadBasics(): { driver: string; nice: number } {
+  return { driver: createRequire(import.meta.url).resolve('better-sqlite3'), nice: 10 };
+}
 
 interface Waiting {
   resolve: (rows: unknown[]) => void;
@@ -142,8 +149,7 @@ export class SqliteThread {
     onError: (error: Error) => void;
     everyMs?: number;
   }) {
-    const { path, pragmas, checkpoint, onError, everyMs = 1000 } = options;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const { path, pragmas, checkpoint, onError, everyMs = CHECKPOINT_EVERY_MS } = options;
     this.#worker = new Worker(WORKER, {
       eval: true,
       // The thread's own V8 heap holds a count's rows for a moment, and query results: a small
@@ -156,8 +162,7 @@ export class SqliteThread {
         everyMs,
         restartEvery: RESTART_EVERY,
         labelCacheMax: LABEL_CACHE_MAX,
-        nice: NICE,
-        driver,
+        ...threadBasics(),
       },
     });
     this.#worker.on('message', (message: { id?: number; rows?: unknown[]; error?: string }) => {
