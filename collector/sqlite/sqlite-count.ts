@@ -165,8 +165,12 @@ export function* countChunks(
   if (groups.length > 0) yield groups;
 }
 
-/** Label ids kept in memory at most (pages and referrers can be many): past it, the cache starts over. */
-export const LABEL_CACHE_MAX = 50_000;
+/**
+ * Label ids kept in memory at most (pages, referrers and campaigns keep bringing new texts):
+ * past it, the oldest goes. About 170 bytes each, so ~1.7 MB. A label that goes and comes
+ * back costs one more lookup in SQL; the busy ones come back at once.
+ */
+export const LABEL_CACHE_MAX = 10_000;
 
 /**
  * Runs one step of a count on `db`; the transaction is IMMEDIATE. Self-contained: it is also
@@ -229,7 +233,10 @@ export function runCountStep(
     };
     labelStatements.upsert.run(siteId, dim, text, month);
     const id = known ? known.id : (labelStatements.find.get(siteId, dim, text) as number);
-    if (!known && cache.labels.size >= labelCacheMax) cache.labels.clear();
+    // The oldest goes (a Map keeps insertion order): the cache stays at its bound, not
+    // growing to it and starting over, which an RSS that should stay flat would show.
+    if (!known && cache.labels.size >= labelCacheMax)
+      cache.labels.delete(cache.labels.keys().next().value as string);
     cache.labels.set(key, { id, month });
     return id;
   };
