@@ -46,7 +46,21 @@ describe('loadCountryDataset', () => {
   });
 
   it('answers undefined for text that is not an address', () => {
-    for (const text of ['', 'localhost', '1.2.3', '1.2.3.256', '2001:::1', '12345::', 'g::']) {
+    for (const text of [
+      '',
+      'localhost',
+      '1.2.3',
+      '1.2.3.256',
+      '1..2.3',
+      '1.2.3.',
+      '.1.2.3',
+      '1.2.3.4.5',
+      '1.2.3.0004',
+      '1.2.3.4 ',
+      '2001:::1',
+      '12345::',
+      'g::',
+    ]) {
       expect(country(text)).toBeUndefined();
     }
   });

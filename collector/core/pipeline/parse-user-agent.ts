@@ -14,7 +14,8 @@ export interface Client {
 }
 
 type Device = Client['device'];
-type UaPart = Omit<Client, 'device'> & { uaDevice: Device };
+/** A UA's client once per device it can show: from the UA itself, or from each width class. */
+type UaPart = { uaDevice: Device } & Partial<Record<Device, Readonly<Client>>>;
 
 const UNKNOWN = 'Unknown';
 
@@ -34,7 +35,8 @@ export function uaCacheSize(): number {
   return cache.size;
 }
 
-export function parseUserAgent(ua: string, width: number | undefined): Client {
+/** The client of `ua` on a screen `width` px wide. The object is shared: read it, do not change it. */
+export function parseUserAgent(ua: string, width: number | undefined): Readonly<Client> {
   const key = ua.length > UA_MAX_LENGTH ? ua.slice(0, UA_MAX_LENGTH) : ua;
   let part = cache.get(key);
   if (part === undefined) {
@@ -43,21 +45,27 @@ export function parseUserAgent(ua: string, width: number | undefined): Client {
     cache.set(key, part);
   }
   // Width is applied after the cache so that the key stays the UA alone.
-  const { uaDevice, ...client } = part;
-  return { ...client, device: deviceFromWidth(width) ?? uaDevice };
+  const device = deviceFromWidth(width) ?? part.uaDevice;
+  const known = part[device];
+  if (known) return known;
+  const client = Object.freeze({ ...(part[part.uaDevice] as Client), device });
+  part[device] = client;
+  return client;
 }
 
 function parseUncached(ua: string): UaPart {
   const result = new UAParser(ua).getResult();
   const browser = browserFamily(result.browser.name);
   const major = result.browser.version?.split('.')[0];
-  return {
+  const uaDevice: Device =
+    result.device.type === 'mobile' ? 'Mobile' : result.device.type === 'tablet' ? 'Tablet' : 'Desktop';
+  const client = Object.freeze({
     browser,
     browserVersion: major && browser !== UNKNOWN ? `${browser} ${major}` : browser,
     os: osFamily(result.os.name),
-    uaDevice:
-      result.device.type === 'mobile' ? 'Mobile' : result.device.type === 'tablet' ? 'Tablet' : 'Desktop',
-  };
+    device: uaDevice,
+  });
+  return { uaDevice, [uaDevice]: client };
 }
 
 /** Plausible's breakpoints, with its 'Laptop' (992-1440 px) folded into Desktop: https://plausible.io/docs/devices */

@@ -49,7 +49,9 @@ export async function runPipeline(req: IngestRequest, deps: PipelineDeps): Promi
   const input = parseEvent(req.body);
   if ('reject' in input) return input;
 
-  const site = await deps.sites.find(input.site.toLowerCase());
+  // Known sites and held salts are answered without an await: two fewer turns per event.
+  const domain = input.site.toLowerCase();
+  const site = deps.sites.known(domain) ?? (await deps.sites.find(domain));
   if (!site) return reject(403, `"site": ${JSON.stringify(input.site)} is not a registered site`);
   const page = normaliseUrl(input.url);
   if (!belongsTo(page.host, site.domain)) {
@@ -69,7 +71,7 @@ export async function runPipeline(req: IngestRequest, deps: PipelineDeps): Promi
   const { source, referrer } = attributeSource(input.referrer, page.utm.utm_source, site.domain);
   const client = parseUserAgent(userAgent, input.width);
   const country = lookupCountry(deps.geo, ip, req.request);
-  const salt = await deps.salts.forDay(site.id, day);
+  const salt = deps.salts.held(site.id, day) ?? (await deps.salts.forDay(site.id, day));
 
   return {
     siteId: site.id,

@@ -17,6 +17,11 @@ export class Salts {
     this.#store = store;
   }
 
+  /** The day's salt when this process holds it already, without a wait (`forDay` when not). */
+  held(siteId: number, day: number): Uint8Array | undefined {
+    return this.#cache.get(`${siteId}|${day}`);
+  }
+
   async forDay(siteId: number, day: number): Promise<Uint8Array> {
     const key = `${siteId}|${day}`;
     const cached = this.#cache.get(key);

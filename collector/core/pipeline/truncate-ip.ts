@@ -84,7 +84,7 @@ function chooseClient(sources: AddressSources, trust: ProxyTrust): string | unde
     case 'one': {
       const value = sources.header('x-forwarded-for');
       const last = value?.slice(value.lastIndexOf(',') + 1).trim();
-      return last && ipaddr.isValid(last) ? last : sources.peer;
+      return last && (IPV4.test(last) || ipaddr.isValid(last)) ? last : sources.peer;
     }
     case 'cidrs': {
       if (!sources.peer || !isTrusted(sources.peer, trust.ranges)) return sources.peer;
