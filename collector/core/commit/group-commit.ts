@@ -37,8 +37,8 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
   delayMs: 0,
   countEveryMs: 1000,
   // A count holds every visitor state it touches until it is written: under overload, 50k
-  // events per count peaked RSS ~15 MB higher than 20k, for ~5 % more throughput (bench/README.md).
-  countAtEvents: 20_000,
+  // events per count peaked RSS ~15-20 MB higher than 10k, for ~5 % more throughput (bench/README.md).
+  countAtEvents: 10_000,
   cacheSize: 5_000,
 };
 
