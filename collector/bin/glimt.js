@@ -12,7 +12,8 @@ import v8 from 'node:v8';
 // peak RSS 298 → 214 MB (bench/README.md). The young generation's size cannot be changed once
 // Node runs: `npm start` gives `--max-semi-space-size=4` on the command line (package.json;
 // about 25 MB less at 5k events/s than the default, p99 unchanged), and `npx glimt serve` takes it from
-// `NODE_OPTIONS`. The same flags given on the command line or in NODE_OPTIONS win.
+// `NODE_OPTIONS`. The same flags given on the command line or in NODE_OPTIONS win. `npm start`
+// also gives `--single-threaded-gc` (README, "Memory"), which V8 refuses to take once it runs.
 const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
 if (!given.includes('--heap-growing-percent')) v8.setFlagsFromString('--heap-growing-percent=20');
 

@@ -130,7 +130,7 @@ export class ThreadCounter implements Counter {
   }
 
   get behind(): boolean {
-    return this.#uncounted >= 2 * this.#options.options.countAtEvents;
+    return this.#uncounted >= this.#options.options.refuseAtEvents;
   }
 
   #start(): void {

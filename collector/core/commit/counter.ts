@@ -28,6 +28,12 @@ export interface CountOptions {
   countEveryMs: number;
   /** …or as soon as this many are waiting to be counted. */
   countAtEvents: number;
+  /**
+   * Counting has fallen behind when this many acknowledged events are not counted yet: new
+   * ones are refused (503) until it catches up. Far above `countAtEvents`, so that a count
+   * held on purpose for a few seconds (the maintenance job at midnight) refuses nothing.
+   */
+  refuseAtEvents: number;
   /** Visitor states kept in memory. */
   cacheSize: number;
 }
@@ -35,7 +41,7 @@ export interface CountOptions {
 export interface Counter {
   /** Journaled events, in journal order; `through` is the id of their journal entry. */
   add(events: readonly Committable[], through: number): Promise<void>;
-  /** Counting has fallen behind: a count is being written and the next is already `countAtEvents` large. */
+  /** Counting has fallen behind: `refuseAtEvents` acknowledged events are not counted yet. */
   readonly behind: boolean;
   /** Writes everything added so far (a stats query reads its own writes). */
   count(): Promise<void>;
@@ -75,6 +81,8 @@ export class InlineCounter implements Counter {
    * frozen until it ends. An event for one of them meanwhile works on a copy (`#statesFor`).
    */
   #committing: Map<string, VisitorState> | undefined;
+  /** Events in the count being written. */
+  #committingEvents = 0;
   /** Memory fell behind the journal (a failed count): the next count replays the journal instead. */
   #stale = false;
   /** The journal id of the last event added. */
@@ -101,7 +109,7 @@ export class InlineCounter implements Counter {
   }
 
   get behind(): boolean {
-    return this.#committing !== undefined && this.#open.events >= this.#options.countAtEvents;
+    return this.#committingEvents + this.#open.events >= this.#options.refuseAtEvents;
   }
 
   async add(events: readonly Committable[], through: number): Promise<void> {
@@ -156,6 +164,7 @@ export class InlineCounter implements Counter {
       if (open.events === 0) return;
       this.#open = emptyCount();
       this.#committing = open.touched;
+      this.#committingEvents = open.events;
       try {
         await this.#journal.commitThrough(open, this.#clock(), open.through);
         this.#countedThrough = Math.max(this.#countedThrough, open.through);
@@ -167,6 +176,7 @@ export class InlineCounter implements Counter {
         await this.#replay();
       } finally {
         this.#committing = undefined;
+        this.#committingEvents = 0;
       }
     });
     return this.#counting;

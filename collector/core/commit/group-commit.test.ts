@@ -124,6 +124,7 @@ describe('GroupCommitter', () => {
     const committer = new GroupCommitter(store, journal, () => T, {
       countEveryMs: 60_000,
       countAtEvents: 1_000,
+      refuseAtEvents: 2_000,
     });
     // The real count, held back until the test lets it go: a count that cannot keep up.
     let letGo = () => {};
@@ -159,7 +160,10 @@ describe('GroupCommitter', () => {
   it('acknowledges events while a large count is being written, and counts each once', async () => {
     const visitors = 20_000;
     // One count of them all, started by `settle`, not by their number.
-    const committer = new GroupCommitter(store, journal, () => T, { countEveryMs: 60_000, countAtEvents: 2 * visitors });
+    const committer = new GroupCommitter(store, journal, () => T, {
+      countEveryMs: 60_000,
+      countAtEvents: 2 * visitors,
+    });
     await Promise.all(Array.from({ length: visitors }, (_, i) => committer.submit(pageview(`v${i}`, '/a'))));
     let counted = false;
     const counting = committer.settle().then(() => {

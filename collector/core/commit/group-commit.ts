@@ -39,6 +39,9 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
   // A count holds every visitor state it touches until it is written: under overload, 50k
   // events per count peaked RSS ~15-20 MB higher than 10k, for ~5 % more throughput (bench/README.md).
   countAtEvents: 10_000,
+  // About 20 s of 5k events/s: a count held by the maintenance job at midnight, or waiting for
+  // another process's write (busy_timeout, 5 s), refuses nothing; a count that cannot keep up does.
+  refuseAtEvents: 100_000,
   cacheSize: 5_000,
 };
 
@@ -83,9 +86,9 @@ export class GroupCommitter {
 
   /**
    * Resolves once durable (journaled); `'overloaded'` (synchronously) when the queue is full,
-   * or when counting has fallen behind: a count is being written and the next one is already
-   * `countAtEvents` large. Acknowledging faster than the rollups can be written would only
-   * grow memory without bound (at saturation, ~6 MB/s of heap).
+   * or when counting has fallen behind (`refuseAtEvents` acknowledged and not counted yet).
+   * Acknowledging faster than the rollups can be written would only grow memory without
+   * bound (at saturation, ~6 MB/s of heap).
    */
   submit(event: Committable): Promise<void> | 'overloaded' {
     if (this.#queue.length >= this.#options.maxQueue) return 'overloaded';
