@@ -152,6 +152,8 @@ export interface Store {
   foldedMonths?(siteId: number): Promise<Map<number, number>>;
   /** (Re)folds a month's day rows, from its first day through `throughDay`, into its month rows. */
   foldMonth?(siteId: number, month: number, throughDay: number): Promise<void>;
+  /** The first day with day rows of `dim` (undefined: none), where a store keeps a month grain. */
+  firstDay?(siteId: number, dim: number): Promise<number | undefined>;
 
   /** Destroys salts and visitor states of days before `day`, and rollups before the retention limits. */
   purge(siteId: number, beforeDay: number, keepBucketsFrom: number, keepDaysFrom: number): Promise<void>;

@@ -481,6 +481,15 @@ export class SqliteStore implements Store {
     return new Map(rows.map((row) => [row.month, row.through_day]));
   }
 
+  async firstDay(siteId: number, dim: number): Promise<number | undefined> {
+    // One seek on the primary key (site_id, dim, time, value).
+    const day = this.db
+      .prepare('SELECT MIN(time) FROM rollup_day WHERE site_id = ? AND dim = ?')
+      .pluck()
+      .get(siteId, dim) as number | null;
+    return day ?? undefined;
+  }
+
   async foldMonth(siteId: number, month: number, throughDay: number): Promise<void> {
     await this.#idle();
     const sums = COUNTERS.map((c) => `SUM(${c})`).join(', ');

@@ -64,6 +64,11 @@ const QUERIES = [
   '/api/stats/aggregate?site=example.com&from=2026-01-03&to=2026-02-25',
   '/api/stats/breakdown?site=example.com&from=2026-01-03&to=2026-02-25&by=page&limit=1000',
   '/api/stats/breakdown?site=example.com&from=2026-01-03&to=2026-02-25&by=exit_page&limit=1000',
+  // From the first day with data (January 25th) or just after it: January's month row, with
+  // nothing or two days taken off, since no day before the 25th holds rows.
+  '/api/stats/aggregate?site=example.com&from=2026-01-25&to=2026-02-28',
+  '/api/stats/breakdown?site=example.com&from=2026-01-25&to=2026-01-31&by=page&limit=1000',
+  '/api/stats/breakdown?site=example.com&from=2026-01-27&to=2026-02-15&by=source&limit=1000',
 ];
 
 describe('the month grain', () => {
@@ -103,5 +108,20 @@ describe('the month grain', () => {
       2026 * 12 + 1,
     );
     expect(after.map((n, i) => n - (before[i] as number))).toEqual([1000, 1000, 0]);
+  });
+
+  it('is what a range from the first day with data reads, though the month began before it', async () => {
+    const db = server.runtime.store.db;
+    const path = '/api/stats/aggregate?site=example.com&from=2026-01-25&to=2026-01-31';
+    const pageviews = async () => ((await get(path)) as { pageviews: number }).pageviews;
+    const before = await pageviews();
+    const mark = (n: number) =>
+      db
+        .prepare('UPDATE rollup_month SET pageviews = pageviews + ? WHERE dim = 0 AND time = ?')
+        .run(n, 2026 * 12);
+    mark(1000);
+    const after = await pageviews();
+    mark(-1000);
+    expect(after - before).toBe(1000);
   });
 });

@@ -46,7 +46,8 @@ export async function countersByValue(
     // year's breakdown: 12 rows per value, not 365); the days around them from the day grain.
     // Every counter adds up across the two, visitors included (distinct (day, hash) pairs).
     const folded = (await store.foldedMonths?.(site.id)) ?? new Map<number, number>();
-    const { months, days, minus } = splitByMonths(range.fromDay, range.toDay, folded);
+    const dataFrom = folded.size > 0 ? await store.firstDay?.(site.id, base.dim) : undefined;
+    const { months, days, minus } = splitByMonths(range.fromDay, range.toDay, folded, dataFrom);
     const groupBy = perValue ? 'value' : 'all';
     const parts: RollupQuery[] = days.map(([from, to]) => ({ ...base, grain: 'day', from, to, groupBy }));
     if (months.length > 0) {

@@ -59,4 +59,28 @@ describe('months', () => {
       minus: [],
     });
   });
+
+  it('read a month whose data begins inside the range as its month row, with nothing to take off', () => {
+    const nov = 2025 * 12 + 10;
+    const folded = new Map([[nov, d('2025-11-30')]]);
+    // A year ending today, on a site whose first data is 2025-11-25: six days of rows, or one month row.
+    expect(splitByMonths(d('2025-11-25'), d('2025-11-30'), folded)).toEqual({
+      months: [],
+      days: [[d('2025-11-25'), d('2025-11-30')]],
+      minus: [],
+    });
+    expect(splitByMonths(d('2025-11-25'), d('2025-11-30'), folded, d('2025-11-25'))).toEqual({
+      months: [nov],
+      days: [],
+      minus: [],
+    });
+    // Data from the 23rd: the 23rd and 24th are in the month row but not in the range.
+    expect(splitByMonths(d('2025-11-25'), d('2025-11-30'), folded, d('2025-11-23'))).toEqual({
+      months: [nov],
+      days: [],
+      minus: [[d('2025-11-23'), d('2025-11-24')]],
+    });
+    // Data from the 10th: 15 days to take off cost more than the 6 days read as they are.
+    expect(splitByMonths(d('2025-11-25'), d('2025-11-30'), folded, d('2025-11-10')).months).toEqual([]);
+  });
 });

@@ -33,6 +33,8 @@ export function splitByMonths(
   from: number,
   to: number,
   folded: ReadonlyMap<number, number>,
+  /** The first day that has rows at all: days before it cost nothing to leave out (a new site's first month). */
+  dataFrom = Number.NEGATIVE_INFINITY,
 ): { months: number[]; days: [number, number][]; minus: [number, number][] } {
   const months: number[] = [];
   const days: [number, number][] = [];
@@ -50,14 +52,16 @@ export function splitByMonths(
     const last = Math.min(lastDayOfMonth(month), to);
     const through = folded.get(month);
     const direct = last - day + 1;
+    // The month's days before the range that hold rows: only those must be taken off again.
+    const holding = Math.max(first, dataFrom);
     const viaMonth =
       through === undefined || through < first
         ? Number.POSITIVE_INFINITY
-        : 1 + Math.max(0, last - through) + (day - first) + Math.max(0, through - last);
+        : 1 + Math.max(0, last - through) + Math.max(0, day - holding) + Math.max(0, through - last);
     if (viaMonth < direct) {
       months.push(month);
       addRun(days, (through as number) + 1, last);
-      addRun(minus, first, day - 1);
+      addRun(minus, holding, day - 1);
       addRun(minus, last + 1, through as number);
     } else {
       addRun(days, day, last);
