@@ -14,7 +14,19 @@ import { pipelineBench } from './lib/pipeline-bench.ts';
 import { type BenchResults, markdown, svgChart } from './lib/report.ts';
 import { seed } from './lib/seed.ts';
 import { type Child, removeDir, startCeiling, startGlimt } from './lib/servers.ts';
+import { LatencyLog } from './lib/stats.ts';
 import { ipFor, TrafficStream } from './workload.ts';
+
+describe('p99 over every arrival', () => {
+  it('counts a dropped arrival as slower than any answer', () => {
+    const log = new LatencyLog();
+    for (let ms = 1; ms <= 1000; ms++) log.add(ms); // 1 … 1000 ms
+    expect(log.p99WithMissed(0)).toBe(990);
+    // 5 of 1005 arrivals dropped: 5 of the 10 slowest places are theirs.
+    expect(log.p99WithMissed(5)).toBe(995);
+    expect(log.p99WithMissed(11)).toBe(Number.POSITIVE_INFINITY); // more than 1 % dropped
+  });
+});
 
 describe('workload', () => {
   it('is deterministic, realistic in shape, and spreads visitors over /24s', () => {
@@ -158,6 +170,7 @@ describe('in-process: seed, pipeline bench, report', () => {
       dropped: 0,
       throughput: 10,
       latency: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1.5 },
+      p99Arrivals: 3,
     };
     const results: BenchResults = {
       schema: 1,

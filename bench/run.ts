@@ -483,14 +483,22 @@ function targets(r: BenchResults): Target[] {
       pass: s.ratio >= 0.6,
     });
   }
-  const at5k = r.ramp?.glimt.find((st) => st.offered === 5000) ?? r.soak?.stages[r.soak.stages.length - 1];
-  if (at5k) {
-    const errors = at5k.sent - at5k.acked;
+  // The ramp's 5k stage, or every stage of the soak (the worst of them).
+  const at5k = r.ramp ? r.ramp.glimt.filter((st) => st.offered === 5000) : (r.soak?.stages ?? []);
+  if (at5k.length > 0) {
+    const errors = at5k.reduce((n, st) => n + st.sent - st.acked, 0);
+    const dropped = at5k.reduce((n, st) => n + st.dropped, 0);
+    const arrivals = at5k.reduce((n, st) => n + st.sent + st.dropped, 0);
+    const p99 = Math.max(...at5k.map((st) => st.latency.p99));
+    // A dropped arrival found all connections busy (a stall): it counts as slower than any answer.
+    const p99Arrivals = Math.max(...at5k.map((st) => st.p99Arrivals ?? st.latency.p99));
+    const seconds = at5k.reduce((n, st) => n + st.seconds, 0);
+    const acked = at5k.reduce((n, st) => n + st.acked, 0);
     t.push({
       name: 'p99 at 5k events/s, zero errors',
-      target: '≤ 10 ms, 0 errors, rate held',
-      measured: `p99 ${at5k.latency.p99} ms, ${errors} errors, ${Math.round(at5k.throughput)}/s acked (${at5k.dropped} arrivals dropped)`,
-      pass: at5k.latency.p99 <= 10 && errors === 0 && at5k.dropped === 0,
+      target: '≤ 10 ms over every arrival (a dropped one counts as slower than any answer), 0 errors',
+      measured: `p99 ${p99} ms of answers, ${p99Arrivals} ms of arrivals (${dropped} of ${arrivals} dropped)${at5k.length > 1 ? ', worst 10 s stage' : ''}; ${errors} errors; ${Math.round(acked / seconds)}/s acked`,
+      pass: p99Arrivals <= 10 && errors === 0,
     });
   }
   if (r.loss.length > 0) {

@@ -88,6 +88,8 @@ export interface StageResult {
   /** Acknowledged per second of the stage. */
   throughput: number;
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** p99 over every arrival, each dropped one counted as slower than any answer (Infinity past 1 %). */
+  p99Arrivals: number;
 }
 
 export interface DriveResult {
@@ -310,6 +312,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       dropped: p.dropped,
       throughput: p.acked / seconds,
       latency: p.latency.summary(),
+      p99Arrivals: p.latency.p99WithMissed(p.dropped),
     };
   });
   const kept = results.filter((_, i) => !stages[i]?.warmup);

@@ -37,6 +37,17 @@ export class LatencyLog {
     return this.#sorted[Math.min(this.#n - 1, Math.max(0, Math.ceil(q * this.#n) - 1))] as number;
   }
 
+  /**
+   * The 99th percentile over every arrival, `missed` of which got no answer (an open model's
+   * dropped arrivals): each of those counts as slower than any answer. Infinity when more than
+   * 1 % were missed. A generator with more connections would have sent them, late.
+   */
+  p99WithMissed(missed: number): number {
+    const tail = 0.01 * (this.#n + missed) - missed;
+    if (tail < 0) return Number.POSITIVE_INFINITY;
+    return this.#n === 0 ? 0 : round(this.percentile(1 - tail / this.#n));
+  }
+
   summary(): Summary {
     let sum = 0;
     for (let i = 0; i < this.#n; i++) sum += this.#data[i] as number;

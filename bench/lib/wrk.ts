@@ -160,6 +160,7 @@ export async function driveWrk(options: {
         max: w.max / 1000,
         mean: w.mean / 1000,
       },
+      p99Arrivals: w.p99 / 1000, // a closed loop drops no arrival
     };
     return { stage, sentWithInFlight: w.sent };
   } finally {
