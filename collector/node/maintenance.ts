@@ -51,15 +51,21 @@ export class Maintenance {
     clearInterval(this.#timer);
   }
 
-  /** Between counts: a count's transaction yields midway, and a checkpoint cannot truncate under it. */
-  run(): Promise<void> {
-    return this.#deps.committer.exclusive(() => this.#run());
+  /**
+   * Everything acknowledged before `now` is counted first: the events of a day's last second
+   * may still be in the open count when the day turns, and a completed month is folded once,
+   * so its month row must hold them. Then between counts: a count's transaction yields
+   * midway, and a checkpoint cannot truncate under it.
+   */
+  async run(): Promise<void> {
+    const now = this.#deps.clock();
+    await this.#deps.committer.settle();
+    return this.#deps.committer.exclusive(() => this.#run(now));
   }
 
-  async #run(): Promise<void> {
-    const { store, journal, sites, salts, committer, clock } = this.#deps;
+  async #run(now: number): Promise<void> {
+    const { store, journal, sites, salts, committer } = this.#deps;
     await sites.reload();
-    const now = clock();
     let rotated = false;
     for (const site of sites.all()) {
       // Nothing expires and nothing is to fold until the site's local day turns: the purge

@@ -124,4 +124,31 @@ describe('the month grain', () => {
     mark(-1000);
     expect(after - before).toBe(1000);
   });
+
+  it('holds the events of a month\'s last second, still uncounted when the month is folded', async () => {
+    // A fresh site: its first day is the 30th, so a range from it reads January's month row.
+    await server.runtime.store.addSite('late.example', { timezone: 'UTC' });
+    await server.runtime.sites.reload();
+    const post = (at: number, n: number) =>
+      postEvent(
+        server.url,
+        { site: 'late.example', name: 'pageview', url: `https://late.example/p${n}` },
+        { userAgent: UA(n), headers: { 'x-test-time': String(at) } },
+      );
+    for (let n = 0; n < 5; n++) expect((await post(Date.UTC(2027, 0, 30, 12), n)).status).toBe(202);
+    await get('/api/stats/aggregate?site=late.example&from=2027-01-30&to=2027-01-30'); // counted
+    // The last half second of January: acknowledged, and in the open count (counts run about once a second).
+    for (let n = 10; n < 13; n++) {
+      expect((await post(Date.UTC(2027, 0, 31, 23, 59, 59, 500), n)).status).toBe(202);
+    }
+    // The maintenance job's first run after midnight folds January through the 31st.
+    await server.runAt(Date.UTC(2027, 1, 1, 0, 0, 30), () => server.runtime.maintenance.run());
+    const pageviews = async (from: string, to: string) =>
+      ((await get(`/api/stats/aggregate?site=late.example&from=${from}&to=${to}`)) as { pageviews: number })
+        .pageviews;
+    expect(await pageviews('2027-01-30', '2027-01-31')).toBe(8);
+    expect(await pageviews('2027-01-01', '2027-01-31')).toBe(8);
+    expect(await pageviews('2027-01-30', '2027-02-05')).toBe(8);
+    expect(await pageviews('2027-01-31', '2027-01-31')).toBe(3);
+  });
 });
