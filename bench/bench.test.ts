@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drive, type Load } from './lib/drive.ts';
 import { checkLoss, diff, snapshot } from './lib/loss.ts';
 import { pipelineBench } from './lib/pipeline-bench.ts';
-import { type BenchResults, markdown, svgChart } from './lib/report.ts';
+import { type BenchResults, budgets, markdown, type Round, svgChart } from './lib/report.ts';
 import { seed } from './lib/seed.ts';
 import { type Child, removeDir, startCeiling, startGlimt } from './lib/servers.ts';
 import { LatencyLog } from './lib/stats.ts';
@@ -82,6 +82,12 @@ describe('load driver and loss check against the real server', () => {
     expect(check).toMatchObject({ sent: 400, acked: 400, counted: 400, lostAfterAck: 0, ok: true });
     expect(check.byClass.pageview.counted).toBeGreaterThan(100);
     expect(check.byClass.engagement.counted).toBeGreaterThan(50);
+    // The CPU split by thread sees the event loop and the count thread (nice 10), and adds up.
+    const usage = glimt.usage();
+    expect(usage?.threads.mainMs).toBeGreaterThan(0);
+    expect(usage?.threads.niceMs).toBeGreaterThan(0);
+    const { mainMs = 0, niceMs = 0, otherMs = 0 } = usage?.threads ?? {};
+    expect(mainMs + niceMs + otherMs).toBeCloseTo(usage?.cpuMs ?? -1, 6);
   }, 30_000);
 
   it('open model at a fixed rate, and the single-visitor contrast', async () => {
@@ -158,42 +164,97 @@ describe('in-process: seed, pipeline bench, report', () => {
     expect(p.wal[0]?.pagesPerCommit).toBeGreaterThan(0);
   }, 30_000);
 
+  const stage = {
+    name: '5k',
+    offered: 5000,
+    seconds: 1,
+    sent: 10,
+    acked: 10,
+    status: { 202: 10 },
+    lost: 0,
+    dropped: 0,
+    throughput: 10,
+    latency: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1.5 },
+    p99Arrivals: 3,
+  };
+  const results: BenchResults = {
+    schema: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    seconds: 1,
+    mode: 'smoke',
+    profiled: false,
+    machine: {
+      cpus: 'cpu',
+      cores: 2,
+      memoryGb: 1,
+      node: '20',
+      os: 'linux',
+      loadavg: { start: [0], end: [0] },
+    },
+    driver: 'autocannon',
+    saturation: { rounds: [], ceiling: 100, glimt: 70, ratio: 0.7 },
+    ramp: { glimt: [stage], ceiling: [stage] },
+    loss: [],
+    targets: [{ name: 'x', target: 'y', measured: 'z', pass: true }],
+    notes: [],
+  };
+
   it('writes a report and a chart', () => {
-    const stage = {
-      name: '5k',
-      offered: 5000,
-      seconds: 1,
-      sent: 10,
-      acked: 10,
-      status: { 202: 10 },
-      lost: 0,
-      dropped: 0,
-      throughput: 10,
-      latency: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1.5 },
-      p99Arrivals: 3,
-    };
-    const results: BenchResults = {
-      schema: 1,
-      startedAt: '2026-01-01T00:00:00.000Z',
-      seconds: 1,
-      mode: 'smoke',
-      profiled: false,
-      machine: {
-        cpus: 'cpu',
-        cores: 2,
-        memoryGb: 1,
-        node: '20',
-        os: 'linux',
-        loadavg: { start: [0], end: [0] },
-      },
-      driver: 'autocannon',
-      saturation: { rounds: [], ceiling: 100, glimt: 70, ratio: 0.7 },
-      ramp: { glimt: [stage], ceiling: [stage] },
-      loss: [],
-      targets: [{ name: 'x', target: 'y', measured: 'z', pass: true }],
-      notes: [],
-    };
     expect(markdown(results)).toContain('70% of the ceiling');
     expect(svgChart(results)).toMatch(/^<svg[\s\S]*Glimt p99[\s\S]*<\/svg>\n$/);
+  });
+
+  it('says what CPU per event the throughput targets leave, from the run', () => {
+    const round = (
+      target: Round['target'],
+      throughput: number,
+      cpu: number,
+      generatorCores: number,
+    ): Round => ({
+      target,
+      name: target,
+      stage: { ...stage, throughput },
+      cpuPerEventUs: cpu,
+      threadsPerEventUs: { eventLoop: 73, side: 30, other: 2 },
+      serverCores: 1,
+      generatorCores,
+    });
+    const withRuns: BenchResults = {
+      ...results,
+      saturation: {
+        rounds: [round('ceiling', 50_000, 18, 1), round('glimt', 14_000, 105, 0.4)],
+        ceiling: 50_000,
+        glimt: 14_000,
+        ratio: 0.28,
+      },
+      pipeline: {
+        events: 1,
+        pageviews: 1,
+        glimtPerS: 25_000,
+        pipelinePerS: 80_000,
+        commitPerS: 40_000,
+        rawInsertPerS: 300_000,
+        storage: {
+          events: 1,
+          pageviews: 1,
+          rollupBytes: 1,
+          visitGrainBytes: 1,
+          rawBytes: 1,
+          visitorBytes: 1,
+        },
+        wal: [],
+      },
+    };
+    const lines = budgets(withRuns).join('\n');
+    // 60 % of 50k is 30k/s: one core is 33 µs per event; 2 cores less the generator's
+    // 20 µs per request (0.6 of a core at 30k/s) is 1.4 cores, 47 µs per event.
+    expect(lines).toContain('30,000 events/s');
+    expect(lines).toContain('at most **33 µs** per event');
+    expect(lines).toContain('at most **47 µs**');
+    expect(lines).toContain('the event loop **73 µs**');
+    expect(lines).toContain('2.2× its budget, all threads 2.3× theirs');
+    expect(lines).toContain('is 5.0 µs per event');
+    expect(lines).toContain('keyed hash) 13 µs');
+    expect(markdown(withRuns)).toContain('What the throughput targets leave per event');
   });
 });

@@ -29,8 +29,23 @@ import { checkLoss, checkLossBound, diff, snapshot } from './lib/loss.ts';
 import type { PipelineResult } from './lib/pipeline-bench.ts';
 import { formatProfile, mainProfile, summariseProfile } from './lib/profile.ts';
 import { runQueries, yearQueries } from './lib/queries.ts';
-import { type BenchResults, markdown, type Round, svgChart, type Target } from './lib/report.ts';
-import { type Child, ROOT, RssSampler, removeDir, startCeiling, startGlimt } from './lib/servers.ts';
+import {
+  type BenchResults,
+  markdown,
+  type Round,
+  svgChart,
+  type Target,
+  type ThreadSplit,
+} from './lib/report.ts';
+import {
+  type Child,
+  ROOT,
+  RssSampler,
+  removeDir,
+  startCeiling,
+  startGlimt,
+  type Usage,
+} from './lib/servers.ts';
 import { median, round } from './lib/stats.ts';
 import { workersBench, writeWorkers } from './lib/workers.ts';
 import { driveWrk, wrkVersion } from './lib/wrk.ts';
@@ -122,8 +137,21 @@ interface Measured {
   /** The first (for closed loops: the only) stage. */
   stage: StageResult;
   cpuPerEventUs: number;
+  /** The same by thread (`Usage.threads`), µs per acknowledged event. */
+  threadsPerEventUs: ThreadSplit;
   serverCores: number;
   generatorCores: number;
+}
+
+/** Server CPU between two readings, by thread, µs per acknowledged event. */
+function threadsPerEvent(u0: Usage | undefined, u1: Usage | undefined, acked: number): ThreadSplit {
+  if (!u0 || !u1 || acked === 0) return { eventLoop: 0, side: 0, other: 0 };
+  const per = (ms: number) => (ms * 1000) / acked;
+  return {
+    eventLoop: per(u1.threads.mainMs - u0.threads.mainMs),
+    side: per(u1.threads.niceMs - u0.threads.niceMs),
+    other: per(u1.threads.otherMs - u0.threads.otherMs),
+  };
 }
 
 /** One load against one server: its CPU, the generator's CPU, and (for Glimt) the loss check. */
@@ -166,6 +194,7 @@ async function measure(
     result,
     stage: result.stages[0] as StageResult,
     cpuPerEventUs: result.ackedTotal > 0 ? (serverCpuMs * 1000) / result.ackedTotal : 0,
+    threadsPerEventUs: threadsPerEvent(u0, u1, result.ackedTotal),
     serverCores: serverCpuMs / wallMs,
     generatorCores: (g1.user + g1.system) / 1000 / wallMs,
   };
@@ -216,6 +245,7 @@ async function measureWrk(
     result,
     stage,
     cpuPerEventUs: stage.acked > 0 ? (serverCpuMs * 1000) / stage.acked : 0,
+    threadsPerEventUs: threadsPerEvent(u0, u1, stage.acked),
     serverCores: serverCpuMs / wallMs,
     generatorCores: Number.NaN,
   };
@@ -227,6 +257,11 @@ function toRound(target: Round['target'], name: string, m: Measured): Round {
     name,
     stage: m.stage,
     cpuPerEventUs: round(m.cpuPerEventUs, 1),
+    threadsPerEventUs: {
+      eventLoop: round(m.threadsPerEventUs.eventLoop, 1),
+      side: round(m.threadsPerEventUs.side, 1),
+      other: round(m.threadsPerEventUs.other, 1),
+    },
     serverCores: round(m.serverCores),
     generatorCores: round(m.generatorCores),
   };

@@ -7,6 +7,7 @@ import type { StageResult } from './drive.ts';
 import type { LossCheck } from './loss.ts';
 import type { PipelineResult } from './pipeline-bench.ts';
 import type { QueryResult } from './queries.ts';
+import { median } from './stats.ts';
 
 export interface Round {
   target: 'ceiling' | 'glimt';
@@ -14,10 +15,22 @@ export interface Round {
   stage: StageResult;
   /** Server CPU per acknowledged event, µs. */
   cpuPerEventUs: number;
+  /** The same by thread (absent in results written before it was measured). */
+  threadsPerEventUs?: ThreadSplit;
   /** Server CPU use over the round, in cores (1 = one core busy). */
   serverCores: number;
   /** The load generator's CPU use over the round, in cores. */
   generatorCores: number;
+}
+
+/** Server CPU by thread, µs per acknowledged event. */
+export interface ThreadSplit {
+  /** The main thread: the event loop, which every request waits for. */
+  eventLoop: number;
+  /** Threads at a lower priority: Glimt's count thread (and its query thread, idle under ingest). */
+  side: number;
+  /** libuv's pool, V8's helpers, threads that ended. */
+  other: number;
 }
 
 export interface Target {
@@ -78,6 +91,52 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const perMillion = (bytes: number, pageviews: number) => mb((bytes / Math.max(1, pageviews)) * 1e6);
 
+const us = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} µs`;
+
+/**
+ * The CPU per event that each throughput target allows on this machine, next to what this
+ * run measured, so that a FAIL says how far off it is and where the time goes.
+ *
+ * Ingest: at 60 % of the ceiling, the event loop (one thread: every request waits for it)
+ * has one core, and all of Glimt's threads share the machine's cores less the load
+ * generator's, whose cost per request is measured in the ceiling rounds.
+ */
+export function budgets(r: BenchResults): string[] {
+  const lines: string[] = [];
+  const s = r.saturation;
+  const ceilingRounds = s?.rounds.filter((x) => x.target === 'ceiling') ?? [];
+  const glimtRounds = s?.rounds.filter((x) => x.target === 'glimt' && x.threadsPerEventUs) ?? [];
+  if (s && ceilingRounds.length > 0 && glimtRounds.length > 0) {
+    const rate = 0.6 * s.ceiling;
+    const generatorUs = median(ceilingRounds.map((x) => (x.generatorCores * 1e6) / x.stage.throughput));
+    const httpUs = median(ceilingRounds.map((x) => x.cpuPerEventUs));
+    const loop = median(glimtRounds.map((x) => x.threadsPerEventUs?.eventLoop ?? 0));
+    const side = median(glimtRounds.map((x) => x.threadsPerEventUs?.side ?? 0));
+    const other = median(glimtRounds.map((x) => x.threadsPerEventUs?.other ?? 0));
+    const total = median(glimtRounds.map((x) => x.cpuPerEventUs));
+    const loopBudget = 1e6 / rate;
+    const allBudget = Number.isFinite(generatorUs)
+      ? ((r.machine.cores - (generatorUs * rate) / 1e6) * 1e6) / rate
+      : Number.NaN;
+    lines.push(
+      `- **Ingest at 60 % of the ceiling** is ${n0(rate)} events/s. There the event loop may spend at most **${us(loopBudget)}** per event (one core)` +
+        (Number.isFinite(allBudget)
+          ? `, and all of Glimt's threads together at most **${us(allBudget)}** (${r.machine.cores} cores less the load generator's ${us(generatorUs)} per request, measured in the ceiling rounds).`
+          : '.') +
+        ` Measured at saturation (medians): the event loop **${us(loop)}** per event, of which the bare HTTP path is about ${us(httpUs)} (the ceiling's whole CPU per request); the count thread ${us(side)}; other threads ${us(other)}; in all **${us(total)}**.` +
+        ` The event loop alone needs ${(loop / loopBudget).toFixed(1)}× its budget${Number.isFinite(allBudget) ? `, all threads ${(total / allBudget).toFixed(1)}× theirs` : ''}.`,
+    );
+  }
+  const p = r.pipeline;
+  if (p) {
+    const per = (perS: number) => 1e6 / Math.max(1, perS);
+    lines.push(
+      `- **In-process at 200,000 events/s** is ${us(per(200_000))} per event. Measured: the whole path ${us(per(p.glimtPerS))}; the steps before the committer alone (parse, URL, referrer, User-Agent, country, keyed hash) ${us(per(p.pipelinePerS))}; aggregate + commit alone ${us(per(p.commitPerS))}; a raw batched insert of the same events, which does none of that work, ${us(per(p.rawInsertPerS))}.`,
+    );
+  }
+  return lines;
+}
+
 export function markdown(r: BenchResults): string {
   const out: string[] = [];
   out.push(`# Glimt bench: ${r.mode} run, ${r.startedAt}`, '');
@@ -95,6 +154,9 @@ export function markdown(r: BenchResults): string {
       );
     }
     out.push('');
+    const budget = budgets(r);
+    if (budget.length > 0)
+      out.push('### What the throughput targets leave per event (from this run)', '', ...budget, '');
   }
   const s = r.saturation;
   if (s) {
@@ -103,15 +165,17 @@ export function markdown(r: BenchResults): string {
       '',
       'Closed loop, 50 connections, the same realistic request stream for both (every request another visitor). Rounds alternate ceiling / Glimt so that noise from other work on the machine hits both.',
       '',
-      '| round | events/s | p50 ms | p99 ms | errors | server CPU µs/event | server cores | generator cores |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| round | events/s | p50 ms | p99 ms | errors | server CPU µs/event | of which event loop / count thread / other | server cores | generator cores |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     const rounds = s.singleVisitor ? [...s.rounds, s.singleVisitor] : s.rounds;
     for (const round of rounds) {
       const st = round.stage;
       const errors = st.sent - st.acked;
+      const t = round.threadsPerEventUs;
+      const split = t ? `${t.eventLoop.toFixed(0)} / ${t.side.toFixed(0)} / ${t.other.toFixed(0)}` : '–';
       out.push(
-        `| ${round.name} | ${n0(st.throughput)} | ${ms(st.latency.p50)} | ${ms(st.latency.p99)} | ${errors} | ${round.cpuPerEventUs.toFixed(0)} | ${round.serverCores.toFixed(2)} | ${Number.isNaN(round.generatorCores) ? '–' : round.generatorCores.toFixed(2)} |`,
+        `| ${round.name} | ${n0(st.throughput)} | ${ms(st.latency.p50)} | ${ms(st.latency.p99)} | ${errors} | ${round.cpuPerEventUs.toFixed(0)} | ${split} | ${round.serverCores.toFixed(2)} | ${Number.isNaN(round.generatorCores) ? '–' : round.generatorCores.toFixed(2)} |`,
       );
     }
     out.push(

@@ -4,7 +4,7 @@
  * `/proc/<pid>` (Linux), so nothing in the server is changed to measure it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,17 +20,43 @@ export interface Usage {
   rssBytes: number;
   /** Peak RSS of the process so far (VmHWM). */
   peakRssBytes: number;
+  /**
+   * The same CPU time by thread: the main thread (the event loop, which every request
+   * waits for), threads at a lower priority (Glimt's count and query threads run at nice
+   * 10), and the rest (libuv's pool, V8's helpers, and threads that have ended).
+   */
+  threads: { mainMs: number; niceMs: number; otherMs: number };
+}
+
+/** `/proc/<pid>[/task/<tid>]/stat`, after the command: state(0) … utime(11) stime(12) … nice(16). */
+function readStat(path: string): { cpuMs: number; nice: number } {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK, nice: Number(fields[16]) };
 }
 
 export function readUsage(pid: number): Usage | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the command: state(0) … utime(11) stime(12)
-    const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    const { cpuMs } = readStat(`/proc/${pid}/stat`);
+    let mainMs = 0;
+    let niceMs = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
+        if (tid === String(pid)) mainMs = thread.cpuMs;
+        else if (thread.nice > 0) niceMs += thread.cpuMs;
+      } catch {
+        // the thread ended meanwhile: its time is in the process's, under "other"
+      }
+    }
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuMs, rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+    return {
+      cpuMs,
+      rssBytes: kb('VmRSS'),
+      peakRssBytes: kb('VmHWM'),
+      threads: { mainMs, niceMs, otherMs: Math.max(0, cpuMs - mainMs - niceMs) },
+    };
   } catch {
     return undefined;
   }
