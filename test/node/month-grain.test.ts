@@ -125,7 +125,7 @@ describe('the month grain', () => {
     expect(after - before).toBe(1000);
   });
 
-  it('holds the events of a month\'s last second, still uncounted when the month is folded', async () => {
+  it("holds the events of a month's last second, still uncounted when the month is folded", async () => {
     // A fresh site: its first day is the 30th, so a range from it reads January's month row.
     await server.runtime.store.addSite('late.example', { timezone: 'UTC' });
     await server.runtime.sites.reload();
