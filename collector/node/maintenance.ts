@@ -32,6 +32,11 @@ export class Maintenance {
   readonly #deps: MaintenanceDeps;
   /** Each site's local day at the last run. */
   readonly #days = new Map<number, number>();
+  /**
+   * Sites removed while this process runs (`glimt sites remove`, from another process), and how
+   * many more runs purge what a count wrote for them after the removal.
+   */
+  readonly #removed = new Map<number, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: MaintenanceDeps) {
@@ -63,10 +68,34 @@ export class Maintenance {
     return this.#deps.committer.exclusive(() => this.#run(now));
   }
 
+  /**
+   * A site removed while Glimt runs: its salts and the visitor states of the count go from
+   * memory at once (invariant 3), and this run and the next delete what a count wrote for it
+   * after the removal (its last second of events, acknowledged before). True when one went.
+   */
+  #forgetRemoved(): boolean {
+    const registered = new Set(this.#deps.sites.all().map((site) => site.id));
+    let removed = false;
+    for (const id of this.#days.keys()) {
+      if (registered.has(id)) continue;
+      this.#deps.salts.forgetBefore(id, ALL_DAYS);
+      this.#deps.committer.forgetBefore(id, ALL_DAYS);
+      this.#days.delete(id);
+      this.#removed.set(id, 2);
+      removed = true;
+    }
+    return removed;
+  }
+
   async #run(now: number): Promise<void> {
     const { store, journal, sites, salts, committer } = this.#deps;
     await sites.reload();
-    let rotated = false;
+    let rotated = this.#forgetRemoved();
+    for (const [id, runs] of this.#removed) {
+      await store.purge(id, ALL_DAYS, ALL_SECONDS, ALL_DAYS);
+      if (runs > 1) this.#removed.set(id, runs - 1);
+      else this.#removed.delete(id);
+    }
     for (const site of sites.all()) {
       // Nothing expires and nothing is to fold until the site's local day turns: the purge
       // scans the rollups, which on the event loop every minute grew into stalls as they grew.
@@ -86,6 +115,10 @@ export class Maintenance {
     }
   }
 }
+
+/** A day after all data (the year 29349), as a number of days, and in seconds: a purge "before" it deletes all a site has. */
+const ALL_DAYS = 10_000_000;
+const ALL_SECONDS = ALL_DAYS * 86_400;
 
 /**
  * Folds each month inside the retention into the month grain: a completed month once (it

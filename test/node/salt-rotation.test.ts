@@ -98,3 +98,40 @@ describe('daily salts', () => {
     expect(utc[0]?.day).toBe(Date.UTC(2026, 0, 15) / 86_400_000);
   });
 });
+
+describe('a site removed while Glimt runs', () => {
+  // `glimt sites remove` runs in another process; here the same store call, on the same file.
+  let other: InProcessServer;
+  const T0 = Date.UTC(2026, 0, 20, 12);
+  beforeAll(async () => {
+    other = await startInProcess({ 'gone.example': {}, 'stays.example': {} });
+  });
+  afterAll(() => other.close());
+
+  it('loses its salt and visitor states in memory and in storage, its last second of events too', async () => {
+    await other.runAt(T0, () => other.runtime.maintenance.run());
+    const post = (site: string) =>
+      postEvent(
+        other.url,
+        { site, name: 'pageview', url: `https://${site}/` },
+        { headers: { 'x-test-time': String(T0 + 1000) } },
+      );
+    expect((await post('gone.example')).status).toBe(202); // in the open count, not yet written
+    expect((await post('stays.example')).status).toBe(202);
+    const store = other.runtime.store;
+    const id = other.runtime.sites.known('gone.example')?.id as number;
+    const day = T0 / 86_400_000 - 0.5; // 2026-01-20, UTC
+    expect(other.runtime.salts.held(id, day)).toBeDefined();
+    expect(await store.removeSite('gone.example')).toBe(true);
+
+    await other.runAt(T0 + 60_000, () => other.runtime.maintenance.run());
+    expect(other.runtime.salts.held(id, day)).toBeUndefined();
+    for (const table of ['salt', 'visitor', 'rollup_hour', 'rollup_day', 'dropped']) {
+      const rows = store.db.prepare(`SELECT count(*) FROM ${table} WHERE site_id = ?`).pluck().get(id);
+      expect(rows, table).toBe(0);
+    }
+    // The other site keeps what it has.
+    const kept = store.db.prepare('SELECT count(*) FROM visitor WHERE site_id <> ?').pluck().get(id);
+    expect(kept).toBe(1);
+  });
+});
