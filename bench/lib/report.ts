@@ -58,7 +58,14 @@ export interface BenchResults {
   saturation?: { rounds: Round[]; ceiling: number; glimt: number; ratio: number; singleVisitor?: Round };
   ramp?: { glimt: StageResult[]; ceiling: StageResult[] };
   spike?: StageResult[];
-  soak?: { stages: StageResult[]; rss: { t: number; rss: number }[]; peakRss: number; driftMbPerMin: number };
+  soak?: {
+    stages: StageResult[];
+    rss: { t: number; rss: number }[];
+    peakRss: number;
+    driftMbPerMin: number;
+    /** Offered past saturation after the soak: what was taken, refused (503) and dropped, and the peak RSS. */
+    overload?: { stage: StageResult; peakRss: number };
+  };
   glimtProcess?: { peakRss: number; cpuPerEventUs: number; idleRss?: number };
   loss: { scenario: string; check: LossCheck }[];
   pipeline?: PipelineResult;
@@ -234,6 +241,14 @@ export function markdown(r: BenchResults): string {
       );
     }
     out.push('');
+    const o = r.soak.overload;
+    if (o) {
+      const refused = o.stage.status[503] ?? 0;
+      out.push(
+        `Then overload, ${o.stage.seconds} s offered at ${n0(o.stage.offered)}/s: ${n0(o.stage.throughput)}/s acknowledged, ${n0(refused)} refused with 503, ${n0(o.stage.dropped)} arrivals dropped (all connections busy), ${o.stage.sent - o.stage.acked - refused} other errors; p99 ${ms(o.stage.latency.p99)} ms; peak RSS ${mb(o.peakRss)}.`,
+        '',
+      );
+    }
   }
   if (r.pipeline) {
     const p = r.pipeline;

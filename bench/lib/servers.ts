@@ -22,29 +22,40 @@ export interface Usage {
   peakRssBytes: number;
   /**
    * The same CPU time by thread: the main thread (the event loop, which every request
-   * waits for), threads at a lower priority (Glimt's count and query threads run at nice
-   * 10), and the rest (libuv's pool, V8's helpers, and threads that have ended).
+   * waits for), threads at a lower priority (Glimt's count thread runs at SCHED_IDLE, or
+   * nice 10 without `chrt`; its query thread at nice 10), and the rest (libuv's pool, V8's
+   * helpers, and threads that have ended).
    */
-  threads: { mainMs: number; niceMs: number; otherMs: number };
+  threads: { mainMs: number; sideMs: number; otherMs: number };
 }
 
-/** `/proc/<pid>[/task/<tid>]/stat`, after the command: state(0) … utime(11) stime(12) … nice(16). */
-function readStat(path: string): { cpuMs: number; nice: number } {
+/** SCHED_IDLE's number in `/proc/<pid>/stat` (sched(7); linux/sched.h). */
+export const SCHED_IDLE = 5;
+
+/**
+ * `/proc/<pid>[/task/<tid>]/stat` (proc(5)), after the command: state(0) … utime(11) stime(12)
+ * … nice(16) … policy(38).
+ */
+export function readStat(path: string): { cpuMs: number; nice: number; policy: number } {
   const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK, nice: Number(fields[16]) };
+  return {
+    cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
+    nice: Number(fields[16]),
+    policy: Number(fields[38]),
+  };
 }
 
 export function readUsage(pid: number): Usage | undefined {
   try {
     const { cpuMs } = readStat(`/proc/${pid}/stat`);
     let mainMs = 0;
-    let niceMs = 0;
+    let sideMs = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
         if (tid === String(pid)) mainMs = thread.cpuMs;
-        else if (thread.nice > 0) niceMs += thread.cpuMs;
+        else if (thread.nice > 0 || thread.policy === SCHED_IDLE) sideMs += thread.cpuMs;
       } catch {
         // the thread ended meanwhile: its time is in the process's, under "other"
       }
@@ -55,7 +66,7 @@ export function readUsage(pid: number): Usage | undefined {
       cpuMs,
       rssBytes: kb('VmRSS'),
       peakRssBytes: kb('VmHWM'),
-      threads: { mainMs, niceMs, otherMs: Math.max(0, cpuMs - mainMs - niceMs) },
+      threads: { mainMs, sideMs, otherMs: Math.max(0, cpuMs - mainMs - sideMs) },
     };
   } catch {
     return undefined;
