@@ -229,15 +229,19 @@ export class ThreadCounter implements Counter {
    * that nothing else wants and a request that wakes the event loop takes the core from it at
    * once. At nice 10 alone it held a core for a slice now and then while requests waited: at
    * 5k events/s, p99 per 10 s mostly 12–20 ms against 5–10 ms (bench/README.md). Once it has
-   * fallen 3 counts behind (overload, or other work on the machine), it is back to SCHED_OTHER
-   * at nice 10, so that it cannot starve, until it is within one count again. Without `chrt`
-   * (or off Linux) it stays at nice 10.
+   * fallen 1.5 counts behind (overload, or other work on the machine), it is back to SCHED_OTHER
+   * at nice 10, so that it cannot starve, until it is within half a count again: at 5k/s it never
+   * is (a count a second), and at saturation a backlog held at idle priority raised the peak RSS
+   * (3 counts: 206 MB, 2: 201, 1.5: 198; at nice 10 always: 193). Without `chrt` (or off Linux)
+   * it stays at nice 10.
    */
   #schedule(): void {
     if (this.#tid === 0) return;
     const { countAtEvents } = this.#options.options;
     const idle =
-      this.#policy === 'idle' ? this.#uncounted < 3 * countAtEvents : this.#uncounted <= countAtEvents;
+      this.#policy === 'idle'
+        ? this.#uncounted < 1.5 * countAtEvents
+        : this.#uncounted <= 0.5 * countAtEvents;
     const policy = idle ? 'idle' : 'other';
     if (policy === this.#policy) return;
     this.#policy = policy;
