@@ -116,6 +116,8 @@ export class ThreadCounter implements Counter {
   /** The thread's OS id (0 until it reports it), and the scheduling policy it was given. */
   #tid = 0;
   #policy: 'idle' | 'other' | undefined;
+  /** False once `chrt` was not found: the thread stays at nice 10. */
+  #chrt = true;
   #closing = false;
   #exclusive: Promise<unknown> = Promise.resolve();
   /** An exclusive task runs: the thread is held. */
@@ -159,7 +161,11 @@ export class ThreadCounter implements Counter {
     worker.on('error', (error) => this.#options.log(`the count thread failed: ${error.message}`));
     this.#exited = false;
     worker.once('exit', () => {
-      if (this.#worker === worker) this.#exited = true;
+      if (this.#worker === worker) {
+        this.#exited = true;
+        // Its id may be given to another thread, of any process: no scheduling change goes to it.
+        this.#tid = 0;
+      }
       if (this.#closing || this.#worker !== worker) return;
       // Counting goes on: a new thread counts what the journal holds, then what comes next.
       // One that died young (it could not open the files?) is not restarted at once, again and again.
@@ -236,7 +242,7 @@ export class ThreadCounter implements Counter {
    * it stays at nice 10.
    */
   #schedule(): void {
-    if (this.#tid === 0) return;
+    if (this.#tid === 0 || !this.#chrt) return;
     const { countAtEvents } = this.#options.options;
     const idle =
       this.#policy === 'idle'
@@ -245,7 +251,9 @@ export class ThreadCounter implements Counter {
     const policy = idle ? 'idle' : 'other';
     if (policy === this.#policy) return;
     this.#policy = policy;
-    execFile('chrt', [`--${policy}`, '-p', '0', String(this.#tid)], () => {});
+    execFile('chrt', [`--${policy}`, '-p', '0', String(this.#tid)], (error) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') this.#chrt = false;
+    });
   }
 
   #send(batch: AddBatch): void {
