@@ -22,21 +22,21 @@ export interface Usage {
   peakRssBytes: number;
   /**
    * The same CPU time by thread: the main thread (the event loop, which every request
-   * waits for), threads at a lower priority (Glimt's count thread runs at SCHED_IDLE, or
-   * nice 10 without `chrt`; its query thread at nice 10), and the rest (libuv's pool, V8's
-   * helpers, and threads that have ended).
+   * waits for), threads at a lower priority (nice > 0 or SCHED_IDLE: Glimt's count and query
+   * threads run at nice 10), and the rest (libuv's pool, V8's helpers, and threads that have
+   * ended).
    */
   threads: { mainMs: number; sideMs: number; otherMs: number };
 }
 
 /** SCHED_IDLE's number in `/proc/<pid>/stat` (sched(7); linux/sched.h). */
-export const SCHED_IDLE = 5;
+const SCHED_IDLE = 5;
 
 /**
  * `/proc/<pid>[/task/<tid>]/stat` (proc(5)), after the command: state(0) … utime(11) stime(12)
  * … nice(16) … policy(38).
  */
-export function readStat(path: string): { cpuMs: number; nice: number; policy: number } {
+function readStat(path: string): { cpuMs: number; nice: number; policy: number } {
   const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return {

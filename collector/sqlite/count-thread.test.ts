@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStat, SCHED_IDLE } from '../../bench/lib/servers.ts';
 import { dayTotal, journalEvents, pageview, T } from '../../test/support/events.ts';
 import {
   DEFAULT_GROUP_COMMIT,
@@ -73,37 +72,6 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('ThreadCounter', () => {
-  it('counts at SCHED_IDLE while it keeps up, at nice 10 once 1.5 counts behind, then idle again', async () => {
-    const threads = () =>
-      readdirSync('/proc/self/task').flatMap((tid) => {
-        try {
-          return [{ tid, ...readStat(`/proc/self/task/${tid}/stat`) }];
-        } catch {
-          return []; // ended meanwhile
-        }
-      });
-    const before = new Set(threads().map((t) => t.tid));
-    const { committer: c } = committer({ countEveryMs: 60_000, countAtEvents: 10 });
-    await c.recover(); // the thread is up
-    const thread = () => threads().find((t) => !before.has(t.tid) && t.nice === 10);
-    // Linux with util-linux's chrt (CI: Debian); without it, the thread stays at nice 10 (SCHED_OTHER).
-    const chrt = ['/usr/bin/chrt', '/bin/chrt'].some((file) => existsSync(file));
-    const idle = chrt ? SCHED_IDLE : 0;
-    await until(() => thread()?.policy === idle, `the count thread runs at policy ${idle}`);
-    // Held (as the maintenance job holds it), it falls behind: 3.5 counts of 10 events.
-    let letGo = () => {};
-    const held = c.exclusive(() => new Promise<void>((resolve) => (letGo = resolve)));
-    await Promise.all(Array.from({ length: 35 }, (_, i) => c.submit(pageview(`v${i}`))));
-    await until(() => thread()?.policy === 0, 'the count thread is back at SCHED_OTHER');
-    letGo();
-    await held;
-    await c.settle();
-    expect(sum('pageviews')).toBe(35);
-    await until(() => thread()?.policy === idle, `the count thread is at policy ${idle} again`);
-    // The event loop keeps its priority.
-    expect(readStat(`/proc/self/task/${process.pid}/stat`).policy).toBe(0);
-  }, 15_000);
-
   it('counts on its own thread what the event loop acknowledged, and the journal empties', async () => {
     const { committer: c } = committer({ countEveryMs: 60_000 });
     await c.recover();

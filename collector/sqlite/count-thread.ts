@@ -14,7 +14,6 @@
  * If the thread dies, it is started again: it counts what the journal holds beyond the
  * mark, and is then sent only the batches that came after what it read.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync, stop } from 'esbuild';
@@ -113,11 +112,6 @@ export class ThreadCounter implements Counter {
   #next = 0;
   /** Events sent and not yet reported counted. */
   #uncounted = 0;
-  /** The thread's OS id (0 until it reports it), and the scheduling policy it was given. */
-  #tid = 0;
-  #policy: 'idle' | 'other' | undefined;
-  /** False once `chrt` was not found: the thread stays at nice 10. */
-  #chrt = true;
   #closing = false;
   #exclusive: Promise<unknown> = Promise.resolve();
   /** An exclusive task runs: the thread is held. */
@@ -141,7 +135,7 @@ export class ThreadCounter implements Counter {
 
   #start(): void {
     const { path, checkpoint, pragmas, options } = this.#options;
-    const data: CountWorkerData & ReturnType<typeof threadBasics> & { reportTid: boolean } = {
+    const data: CountWorkerData & ReturnType<typeof threadBasics> = {
       path,
       checkpoint,
       checkpointEveryMs: CHECKPOINT_EVERY_MS,
@@ -149,7 +143,6 @@ export class ThreadCounter implements Counter {
       labelCacheMax: LABEL_CACHE_MAX,
       options,
       ...threadBasics(),
-      reportTid: true,
     };
     const worker = new Worker(workerSource(), {
       eval: true,
@@ -161,11 +154,7 @@ export class ThreadCounter implements Counter {
     worker.on('error', (error) => this.#options.log(`the count thread failed: ${error.message}`));
     this.#exited = false;
     worker.once('exit', () => {
-      if (this.#worker === worker) {
-        this.#exited = true;
-        // Its id may be given to another thread, of any process: no scheduling change goes to it.
-        this.#tid = 0;
-      }
+      if (this.#worker === worker) this.#exited = true;
       if (this.#closing || this.#worker !== worker) return;
       // Counting goes on: a new thread counts what the journal holds, then what comes next.
       // One that died young (it could not open the files?) is not restarted at once, again and again.
@@ -188,13 +177,7 @@ export class ThreadCounter implements Counter {
   #receive(message: FromCountThread, from: Worker): void {
     if ('counted' in message) {
       this.#uncounted = Math.max(0, this.#uncounted - message.counted.events);
-      this.#schedule();
       this.#options.onCounted(message.counted.through);
-    } else if ('tid' in message) {
-      if (from !== this.#worker) return;
-      this.#tid = message.tid;
-      this.#policy = undefined;
-      this.#schedule();
     } else if ('done' in message || 'held' in message) {
       const id = 'done' in message ? message.done : message.held;
       const request = this.#requests.get(id);
@@ -209,7 +192,6 @@ export class ThreadCounter implements Counter {
       const unsent = this.#unsent.filter((m) => m.through > message.ready.through);
       this.#unsent = [];
       this.#uncounted = 0;
-      this.#schedule();
       for (const m of unsent) this.#send(m);
       this.#flush();
       for (const [id, request] of this.#requests) this.#worker.postMessage({ [request.kind]: id });
@@ -229,36 +211,8 @@ export class ThreadCounter implements Counter {
     }
   }
 
-  /**
-   * The thread's scheduling policy (Linux, through util-linux's `chrt`, as Node has no call
-   * for it): SCHED_IDLE (sched(7)) while counting keeps up, so that it runs only on a core
-   * that nothing else wants and a request that wakes the event loop takes the core from it at
-   * once. At nice 10 alone it held a core for a slice now and then while requests waited: at
-   * 5k events/s, p99 per 10 s mostly 12–20 ms against 5–10 ms (bench/README.md). Once it has
-   * fallen 1.5 counts behind (overload, or other work on the machine), it is back to SCHED_OTHER
-   * at nice 10, so that it cannot starve, until it is within half a count again: at 5k/s it never
-   * is (a count a second), and at saturation a backlog held at idle priority raised the peak RSS
-   * (3 counts: 206 MB, 2: 201, 1.5: 198; at nice 10 always: 193). Without `chrt` (or off Linux)
-   * it stays at nice 10.
-   */
-  #schedule(): void {
-    if (this.#tid === 0 || !this.#chrt) return;
-    const { countAtEvents } = this.#options.options;
-    const idle =
-      this.#policy === 'idle'
-        ? this.#uncounted < 1.5 * countAtEvents
-        : this.#uncounted <= 0.5 * countAtEvents;
-    const policy = idle ? 'idle' : 'other';
-    if (policy === this.#policy) return;
-    this.#policy = policy;
-    execFile('chrt', [`--${policy}`, '-p', '0', String(this.#tid)], (error) => {
-      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') this.#chrt = false;
-    });
-  }
-
   #send(batch: AddBatch): void {
     this.#uncounted += batch.events;
-    this.#schedule();
     this.#outbox.push(batch);
     if (this.#outbox.length >= SEND_AT_BATCHES) this.#flush();
     else this.#sendTimer ??= setTimeout(() => this.#flush(), SEND_EVERY_MS).unref();
@@ -280,7 +234,6 @@ export class ThreadCounter implements Counter {
       // Waiting for a thread: held here, and counted as uncounted, so that too many are refused.
       this.#unsent.push(message);
       this.#uncounted += message.events;
-      this.#schedule();
     }
   }
 

@@ -53,8 +53,6 @@ export type ToCountThread =
 
 /** Count thread → event loop. */
 export type FromCountThread =
-  /** Its OS thread id, posted before anything else (`NICE_THIS_THREAD`). */
-  | { tid: number }
   | { ready: { events: number; through: number } }
   | { counted: { through: number; events: number } }
   | { done: number }

@@ -27,14 +27,11 @@ import { type CountStep, LABEL_CACHE_MAX, runCountStep } from './sqlite-count.ts
  * Worker source that gives its thread `workerData.nice` (Linux): the thread then yields the CPU
  * to the event loop's, which requests wait for. A nice value set through a thread id applies to
  * that thread only (setpriority(2), NOTES); elsewhere the thread runs at the process's priority.
- * With `workerData.reportTid`, the thread posts `{ tid }` first, so that its scheduling policy
- * can be changed from outside (the count thread's: `count-thread.ts`).
  */
 export const NICE_THIS_THREAD = `
 try {
   const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
   if (workerData.nice && tid > 0) require('node:os').setPriority(tid, workerData.nice);
-  if (workerData.reportTid && tid > 0) parentPort.postMessage({ tid });
 } catch {}
 `;
 
