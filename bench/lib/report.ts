@@ -27,7 +27,7 @@ export interface Round {
 export interface ThreadSplit {
   /** The main thread: the event loop, which every request waits for. */
   eventLoop: number;
-  /** Threads at a lower priority: Glimt's count thread (and its query thread, idle under ingest). */
+  /** Threads at a lower priority (nice > 0): Glimt's count thread (and its query thread, idle under ingest). */
   side: number;
   /** libuv's pool, V8's helpers, threads that ended. */
   other: number;

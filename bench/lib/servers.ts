@@ -22,28 +22,24 @@ export interface Usage {
   peakRssBytes: number;
   /**
    * The same CPU time by thread: the main thread (the event loop, which every request
-   * waits for), threads at a lower priority (nice > 0 or SCHED_IDLE: Glimt's count and query
-   * threads run at nice 10), and the rest (libuv's pool, V8's helpers, and threads that have
-   * ended).
+   * waits for), threads at a lower priority (nice > 0: Glimt's count and query threads run
+   * at nice 10), and the rest (libuv's pool, V8's helpers, and threads that have ended).
    */
   threads: { mainMs: number; sideMs: number; otherMs: number };
 }
 
-/** SCHED_IDLE's number in `/proc/<pid>/stat` (sched(7); linux/sched.h). */
-const SCHED_IDLE = 5;
-
-/**
- * `/proc/<pid>[/task/<tid>]/stat` (proc(5)), after the command: state(0) … utime(11) stime(12)
- * … nice(16) … policy(38).
- */
-function readStat(path: string): { cpuMs: number; nice: number; policy: number } {
+/** `/proc/<pid>[/task/<tid>]/stat` (proc(5)), after the command: state(0) … utime(11) stime(12) … nice(16). */
+function readStat(path: string): { cpuMs: number; nice: number } {
   const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
-    nice: Number(fields[16]),
-    policy: Number(fields[38]),
-  };
+  return { cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK, nice: Number(fields[16]) };
+}
+
+/** RSS and its peak (VmHWM) from `/proc/<pid>/status`. */
+function readMemory(pid: number): { rssBytes: number; peakRssBytes: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
 }
 
 export function readUsage(pid: number): Usage | undefined {
@@ -55,17 +51,14 @@ export function readUsage(pid: number): Usage | undefined {
       try {
         const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
         if (tid === String(pid)) mainMs = thread.cpuMs;
-        else if (thread.nice > 0 || thread.policy === SCHED_IDLE) sideMs += thread.cpuMs;
+        else if (thread.nice > 0) sideMs += thread.cpuMs;
       } catch {
         // the thread ended meanwhile: its time is in the process's, under "other"
       }
     }
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
     return {
       cpuMs,
-      rssBytes: kb('VmRSS'),
-      peakRssBytes: kb('VmHWM'),
+      ...readMemory(pid),
       threads: { mainMs, sideMs, otherMs: Math.max(0, cpuMs - mainMs - sideMs) },
     };
   } catch {
@@ -86,9 +79,14 @@ export class RssSampler {
     this.#timer = setInterval(() => this.#take(), everyMs);
     this.#timer.unref();
   }
+  /** Only the status file: the CPU split would read every thread's stat file each sample. */
   #take() {
-    const usage = readUsage(this.pid);
-    if (usage) this.samples.push({ t: (performance.now() - this.#t0) / 1000, rss: usage.rssBytes });
+    try {
+      const { rssBytes } = readMemory(this.pid);
+      this.samples.push({ t: (performance.now() - this.#t0) / 1000, rss: rssBytes });
+    } catch {
+      // the process has exited
+    }
   }
   stop(): { peak: number; first: number; last: number } {
     clearInterval(this.#timer);
